@@ -1,0 +1,958 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ntsync: kernel support for NT synchronization primitives
+ *
+ * Semaphores, mutexes and events with the exact semantics NT emulators
+ * need: waits on many objects at once, atomic wait-all, abandoned mutexes,
+ * pulse and alertable waits.  Documentation/ntsync.rst describes the
+ * user-space interface.
+ *
+ * Locking
+ * =======
+ *
+ * Each object has a spinlock, obj->lock, and each instance (open file of
+ * /dev/ntsync) a mutex, dev->wait_all_lock.
+ *
+ *  1. An object's state and its waiter list are read and written only with
+ *     obj->lock held.
+ *
+ *  2. obj->all_hint counts the WAIT_ALL entries queued on the object.  It
+ *     is written with both dev->wait_all_lock and obj->lock held, so
+ *     holding either is enough to read it.
+ *
+ *  3. While obj->all_hint is nonzero, the object is accessed only by a
+ *     holder of dev->wait_all_lock.  ntsync_lock_obj() enforces this for
+ *     every operation on a single object: it checks all_hint under
+ *     obj->lock and, if set, takes wait_all_lock first.  Therefore the
+ *     holder of wait_all_lock sees a frozen snapshot of every object some
+ *     WAIT_ALL is queued on, and may drop and retake such an object's lock
+ *     without anyone else observing or changing it in between.  This is
+ *     what makes a WAIT_ALL acquisition atomic without holding several
+ *     object locks at once.
+ *
+ *  4. Object spinlocks never nest.  wait_all_lock, when taken, is taken
+ *     before any object lock.
+ *
+ *  5. A wait is satisfied exactly once: whoever moves q->signaled away
+ *     from -1 (with a cmpxchg, under the lock that guards the acquired
+ *     objects) acquires the objects, writes q->ownerdead and wakes the
+ *     task, all before dropping that lock.  The waiter dequeues itself
+ *     under the same locks before it reads q or frees it.
+ *
+ * A WAIT_ANY never takes wait_all_lock unless one of its objects is also
+ * part of a WAIT_ALL.  A WAIT_ALL is serialised against every other
+ * WAIT_ALL of its instance, and only against operations on objects some
+ * WAIT_ALL is queued on.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/atomic.h>
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+/* Never the kernel's own linux/ntsync.h, which may be an older layout. */
+#include "include/uapi/linux/ntsync.h"
+#include "ntsync.h"
+#include "ntsync_compat.h"
+
+static const struct file_operations ntsync_obj_fops;
+
+/*
+ * Take what guards @obj: its spinlock and, if a WAIT_ALL is queued on it,
+ * the instance's wait_all_lock before that (rule 3).  Returns whether
+ * wait_all_lock was taken, for ntsync_unlock_obj().
+ */
+static bool ntsync_lock_obj(struct ntsync_device *dev, struct ntsync_obj *obj)
+	__acquires(&obj->lock)
+{
+	spin_lock(&obj->lock);
+	if (likely(!obj->all_hint))
+		return false;
+	spin_unlock(&obj->lock);
+	mutex_lock(&dev->wait_all_lock);
+	spin_lock(&obj->lock);
+	return true;
+}
+
+static void ntsync_unlock_obj(struct ntsync_device *dev, struct ntsync_obj *obj,
+			      bool all)
+	__releases(&obj->lock)
+{
+	spin_unlock(&obj->lock);
+	if (all)
+		mutex_unlock(&dev->wait_all_lock);
+}
+
+/* Whether a wait by @owner could acquire @obj now. */
+static bool ntsync_obj_can_acquire(const struct ntsync_obj *obj, __u32 owner)
+{
+	lockdep_assert_held(&obj->lock);
+
+	switch (obj->type) {
+	case NTSYNC_TYPE_SEM:
+		return obj->u.sem.count;
+	case NTSYNC_TYPE_MUTEX:
+		if (!obj->u.mutex.owner)
+			return true;
+		return obj->u.mutex.owner == owner &&
+		       obj->u.mutex.count < U32_MAX;
+	case NTSYNC_TYPE_EVENT:
+		return obj->u.event.signaled;
+	}
+	return false;
+}
+
+/*
+ * Acquire @obj for @owner; ntsync_obj_can_acquire() must have said yes.
+ * Returns true if that took over an abandoned mutex.
+ */
+static bool ntsync_obj_acquire(struct ntsync_obj *obj, __u32 owner)
+{
+	bool ownerdead = false;
+
+	lockdep_assert_held(&obj->lock);
+
+	switch (obj->type) {
+	case NTSYNC_TYPE_SEM:
+		obj->u.sem.count--;
+		break;
+	case NTSYNC_TYPE_MUTEX:
+		ownerdead = obj->u.mutex.ownerdead;
+		obj->u.mutex.ownerdead = false;
+		obj->u.mutex.owner = owner;
+		obj->u.mutex.count++;
+		break;
+	case NTSYNC_TYPE_EVENT:
+		if (!obj->u.event.manual)
+			obj->u.event.signaled = false;
+		break;
+	}
+	return ownerdead;
+}
+
+/* An entry that needs all of its wait's objects, as opposed to any one. */
+static bool ntsync_entry_is_all(const struct ntsync_q_entry *entry)
+{
+	return entry->q->all && entry->index < entry->q->count;
+}
+
+/* Satisfy @entry's wait with its object alone, if it is free for it. */
+static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
+{
+	struct ntsync_obj *obj = entry->obj;
+	struct ntsync_q *q = entry->q;
+	int unsignaled = -1;
+
+	lockdep_assert_held(&obj->lock);
+
+	if (!ntsync_obj_can_acquire(obj, q->owner))
+		return;
+	if (!atomic_try_cmpxchg(&q->signaled, &unsignaled, entry->index))
+		return;
+	if (ntsync_obj_acquire(obj, q->owner))
+		q->ownerdead = true;
+	wake_up_process(q->task);
+}
+
+/*
+ * Satisfy the WAIT_ALL @q if every one of its objects is free for it.  q is
+ * queued on all of them, so by rule 3 nobody else touches them while we
+ * hold wait_all_lock, and the check and the acquisition are one atomic
+ * step for everyone else.
+ */
+static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
+{
+	bool ownerdead = false;
+	int unsignaled = -1;
+	__u32 i;
+
+	lockdep_assert_held(&dev->wait_all_lock);
+
+	if (atomic_read(&q->signaled) != -1)
+		return;
+
+	for (i = 0; i < q->count; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+		bool can_acquire;
+
+		spin_lock(&obj->lock);
+		can_acquire = ntsync_obj_can_acquire(obj, q->owner);
+		spin_unlock(&obj->lock);
+		if (!can_acquire)
+			return;
+	}
+
+	if (!atomic_try_cmpxchg(&q->signaled, &unsignaled, 0))
+		return;
+
+	for (i = 0; i < q->count; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+
+		spin_lock(&obj->lock);
+		if (ntsync_obj_acquire(obj, q->owner))
+			ownerdead = true;
+		spin_unlock(&obj->lock);
+	}
+	if (ownerdead)
+		q->ownerdead = true;
+	wake_up_process(q->task);
+}
+
+/*
+ * @obj may have become acquirable: offer it to its waiters, oldest first.
+ * Called as ntsync_lock_obj() left things; @all is what it returned.
+ */
+static void ntsync_wake_waiters(struct ntsync_device *dev,
+				struct ntsync_obj *obj, bool all)
+{
+	struct ntsync_q_entry *entry;
+
+	lockdep_assert_held(&obj->lock);
+
+	list_for_each_entry(entry, &obj->waiters, node) {
+		struct ntsync_q *q = entry->q;
+
+		if (!ntsync_obj_can_acquire(obj, q->owner)) {
+			/* Only a mutex can be free for one owner and not another. */
+			if (obj->type != NTSYNC_TYPE_MUTEX)
+				break;
+			continue;
+		}
+		if (atomic_read(&q->signaled) != -1)
+			continue;
+
+		if (!ntsync_entry_is_all(entry)) {
+			ntsync_try_wake_entry(entry);
+			continue;
+		}
+
+		/*
+		 * A WAIT_ALL entry means all_hint is set, so we hold
+		 * wait_all_lock and, by rule 3, the list cannot change while
+		 * obj->lock is dropped to look at the wait's other objects.
+		 */
+		lockdep_assert_held(&dev->wait_all_lock);
+		spin_unlock(&obj->lock);
+		ntsync_try_wake_all(dev, q);
+		spin_lock(&obj->lock);
+	}
+}
+
+/*
+ * Object ioctls.  Where an ioctl writes a result back, the user's buffer
+ * is written once before the object changes, so that a bad pointer fails
+ * with EFAULT and changes nothing.
+ */
+
+static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
+{
+	struct ntsync_device *dev = sem->dev;
+	__u32 __user *user_count = argp;
+	__u32 count, prev_count, sum;
+	int ret = 0;
+	bool all;
+
+	if (sem->type != NTSYNC_TYPE_SEM)
+		return -EINVAL;
+	if (get_user(count, user_count) || put_user(count, user_count))
+		return -EFAULT;
+
+	all = ntsync_lock_obj(dev, sem);
+	prev_count = sem->u.sem.count;
+	if (check_add_overflow(prev_count, count, &sum) ||
+	    sum > sem->u.sem.max) {
+		ret = -EOVERFLOW;
+	} else {
+		sem->u.sem.count = sum;
+		ntsync_wake_waiters(dev, sem, all);
+	}
+	ntsync_unlock_obj(dev, sem, all);
+
+	if (!ret && put_user(prev_count, user_count))
+		ret = -EFAULT;
+	return ret;
+}
+
+static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
+{
+	struct ntsync_mutex_args __user *user_args = argp;
+	struct ntsync_device *dev = mutex->dev;
+	struct ntsync_mutex_args args;
+	__u32 prev_count = 0;
+	int ret = 0;
+	bool all;
+
+	if (mutex->type != NTSYNC_TYPE_MUTEX)
+		return -EINVAL;
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (!args.owner)
+		return -EINVAL;
+	if (put_user(args.count, &user_args->count))
+		return -EFAULT;
+
+	all = ntsync_lock_obj(dev, mutex);
+	if (mutex->u.mutex.owner != args.owner) {
+		ret = -EPERM;
+	} else {
+		prev_count = mutex->u.mutex.count;
+		if (!--mutex->u.mutex.count) {
+			mutex->u.mutex.owner = 0;
+			ntsync_wake_waiters(dev, mutex, all);
+		}
+	}
+	ntsync_unlock_obj(dev, mutex, all);
+
+	if (!ret && put_user(prev_count, &user_args->count))
+		ret = -EFAULT;
+	return ret;
+}
+
+static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
+{
+	struct ntsync_device *dev = mutex->dev;
+	int ret = 0;
+	__u32 owner;
+	bool all;
+
+	if (mutex->type != NTSYNC_TYPE_MUTEX)
+		return -EINVAL;
+	if (get_user(owner, (__u32 __user *)argp))
+		return -EFAULT;
+	if (!owner)
+		return -EINVAL;
+
+	all = ntsync_lock_obj(dev, mutex);
+	if (mutex->u.mutex.owner != owner) {
+		ret = -EPERM;
+	} else {
+		mutex->u.mutex.owner = 0;
+		mutex->u.mutex.count = 0;
+		mutex->u.mutex.ownerdead = true;
+		ntsync_wake_waiters(dev, mutex, all);
+	}
+	ntsync_unlock_obj(dev, mutex, all);
+	return ret;
+}
+
+enum ntsync_event_op {
+	NTSYNC_EVENT_SET,
+	NTSYNC_EVENT_RESET,
+	NTSYNC_EVENT_PULSE,
+};
+
+static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
+			       enum ntsync_event_op op)
+{
+	struct ntsync_device *dev = event->dev;
+	__u32 __user *user_prev = argp;
+	__u32 prev;
+	bool all;
+
+	if (event->type != NTSYNC_TYPE_EVENT)
+		return -EINVAL;
+	if (put_user(0, user_prev))
+		return -EFAULT;
+
+	all = ntsync_lock_obj(dev, event);
+	prev = event->u.event.signaled;
+	event->u.event.signaled = op != NTSYNC_EVENT_RESET;
+	if (op != NTSYNC_EVENT_RESET)
+		ntsync_wake_waiters(dev, event, all);
+	/* Still under the lock: nobody can see the pulse's signaled state. */
+	if (op == NTSYNC_EVENT_PULSE)
+		event->u.event.signaled = false;
+	ntsync_unlock_obj(dev, event, all);
+
+	return put_user(prev, user_prev) ? -EFAULT : 0;
+}
+
+static int ntsync_sem_read(struct ntsync_obj *sem, void __user *argp)
+{
+	struct ntsync_sem_args args;
+	bool all;
+
+	if (sem->type != NTSYNC_TYPE_SEM)
+		return -EINVAL;
+
+	all = ntsync_lock_obj(sem->dev, sem);
+	args.count = sem->u.sem.count;
+	args.max = sem->u.sem.max;
+	ntsync_unlock_obj(sem->dev, sem, all);
+
+	return copy_to_user(argp, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static int ntsync_mutex_read(struct ntsync_obj *mutex, void __user *argp)
+{
+	struct ntsync_mutex_args args;
+	bool all, ownerdead;
+
+	if (mutex->type != NTSYNC_TYPE_MUTEX)
+		return -EINVAL;
+
+	all = ntsync_lock_obj(mutex->dev, mutex);
+	/* An abandoned mutex is unowned, so this reads as 0, 0. */
+	args.owner = mutex->u.mutex.owner;
+	args.count = mutex->u.mutex.count;
+	ownerdead = mutex->u.mutex.ownerdead;
+	ntsync_unlock_obj(mutex->dev, mutex, all);
+
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
+	return ownerdead ? -EOWNERDEAD : 0;
+}
+
+static int ntsync_event_read(struct ntsync_obj *event, void __user *argp)
+{
+	struct ntsync_event_args args;
+	bool all;
+
+	if (event->type != NTSYNC_TYPE_EVENT)
+		return -EINVAL;
+
+	all = ntsync_lock_obj(event->dev, event);
+	args.manual = event->u.event.manual;
+	args.signaled = event->u.event.signaled;
+	ntsync_unlock_obj(event->dev, event, all);
+
+	return copy_to_user(argp, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static long ntsync_obj_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long parm)
+{
+	struct ntsync_obj *obj = file->private_data;
+	void __user *argp = (void __user *)parm;
+
+	switch (cmd) {
+	case NTSYNC_IOC_SEM_RELEASE:
+		return ntsync_sem_release(obj, argp);
+	case NTSYNC_IOC_SEM_READ:
+		return ntsync_sem_read(obj, argp);
+	case NTSYNC_IOC_MUTEX_UNLOCK:
+		return ntsync_mutex_unlock(obj, argp);
+	case NTSYNC_IOC_MUTEX_KILL:
+		return ntsync_mutex_kill(obj, argp);
+	case NTSYNC_IOC_MUTEX_READ:
+		return ntsync_mutex_read(obj, argp);
+	case NTSYNC_IOC_EVENT_SET:
+		return ntsync_event_change(obj, argp, NTSYNC_EVENT_SET);
+	case NTSYNC_IOC_EVENT_RESET:
+		return ntsync_event_change(obj, argp, NTSYNC_EVENT_RESET);
+	case NTSYNC_IOC_EVENT_PULSE:
+		return ntsync_event_change(obj, argp, NTSYNC_EVENT_PULSE);
+	case NTSYNC_IOC_EVENT_READ:
+		return ntsync_event_read(obj, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * /proc/<pid>/fdinfo/<fd>: the object's type, state and waiters, for
+ * whoever is chasing a hang.  The format is documented in
+ * Documentation/ntsync.rst.
+ */
+static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct ntsync_obj *obj = file->private_data;
+	unsigned int waiters = 0, all_waiters;
+	struct ntsync_q_entry *entry;
+	typeof(obj->u) snap;
+	bool all;
+
+	all = ntsync_lock_obj(obj->dev, obj);
+	snap = obj->u;
+	all_waiters = obj->all_hint;
+	list_for_each_entry(entry, &obj->waiters, node)
+		waiters++;
+	ntsync_unlock_obj(obj->dev, obj, all);
+
+	switch (obj->type) {
+	case NTSYNC_TYPE_SEM:
+		seq_printf(m, "ntsync-type:\tsemaphore\nntsync-count:\t%u\nntsync-max:\t%u\n",
+			   snap.sem.count, snap.sem.max);
+		break;
+	case NTSYNC_TYPE_MUTEX:
+		seq_printf(m, "ntsync-type:\tmutex\nntsync-owner:\t%u\nntsync-count:\t%u\nntsync-abandoned:\t%u\n",
+			   snap.mutex.owner, snap.mutex.count,
+			   snap.mutex.ownerdead);
+		break;
+	case NTSYNC_TYPE_EVENT:
+		seq_printf(m, "ntsync-type:\tevent\nntsync-manual:\t%u\nntsync-signaled:\t%u\n",
+			   snap.event.manual, snap.event.signaled);
+		break;
+	}
+	seq_printf(m, "ntsync-waiters:\t%u\nntsync-waiters-all:\t%u\n",
+		   waiters, all_waiters);
+}
+
+static int ntsync_obj_release(struct inode *inode, struct file *file)
+{
+	struct ntsync_obj *obj = file->private_data;
+
+	/* No wait can be using obj: each holds a reference to its file. */
+	fput(obj->dev->file);
+	kfree(obj);
+	return 0;
+}
+
+static const struct file_operations ntsync_obj_fops = {
+	.owner		= THIS_MODULE,
+	.release	= ntsync_obj_release,
+	.unlocked_ioctl	= ntsync_obj_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= ntsync_obj_show_fdinfo,
+};
+
+static struct ntsync_obj *ntsync_alloc_obj(struct ntsync_device *dev,
+					   enum ntsync_type type)
+{
+	struct ntsync_obj *obj;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return NULL;
+	spin_lock_init(&obj->lock);
+	INIT_LIST_HEAD(&obj->waiters);
+	obj->type = type;
+	obj->dev = dev;
+	return obj;
+}
+
+static const char * const ntsync_obj_names[] = {
+	[NTSYNC_TYPE_SEM]	= "[ntsync-semaphore]",
+	[NTSYNC_TYPE_MUTEX]	= "[ntsync-mutex]",
+	[NTSYNC_TYPE_EVENT]	= "[ntsync-event]",
+};
+
+/*
+ * Give @obj a file and a close-on-exec fd, and return the fd.  On failure
+ * the caller still owns @obj and frees it.  On success user space owns it:
+ * once the fd is installed another thread may close it at any moment.
+ */
+static int ntsync_obj_install_fd(struct ntsync_obj *obj)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	file = anon_inode_getfile(ntsync_obj_names[obj->type], &ntsync_obj_fops,
+				  obj, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	obj->file = file;
+	/* Dropped by ntsync_obj_release(), which file now guarantees. */
+	get_file(obj->dev->file);
+	fd_install(fd, file);
+	return fd;
+}
+
+static int ntsync_create_obj(struct ntsync_obj *obj)
+{
+	int fd;
+
+	fd = ntsync_obj_install_fd(obj);
+	if (fd < 0)
+		kfree(obj);
+	return fd;
+}
+
+static int ntsync_create_sem(struct ntsync_device *dev, void __user *argp)
+{
+	struct ntsync_sem_args args;
+	struct ntsync_obj *sem;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.count > args.max)
+		return -EINVAL;
+
+	sem = ntsync_alloc_obj(dev, NTSYNC_TYPE_SEM);
+	if (!sem)
+		return -ENOMEM;
+	sem->u.sem.count = args.count;
+	sem->u.sem.max = args.max;
+	return ntsync_create_obj(sem);
+}
+
+static int ntsync_create_mutex(struct ntsync_device *dev, void __user *argp)
+{
+	struct ntsync_mutex_args args;
+	struct ntsync_obj *mutex;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (!args.owner != !args.count)
+		return -EINVAL;
+
+	mutex = ntsync_alloc_obj(dev, NTSYNC_TYPE_MUTEX);
+	if (!mutex)
+		return -ENOMEM;
+	mutex->u.mutex.owner = args.owner;
+	mutex->u.mutex.count = args.count;
+	return ntsync_create_obj(mutex);
+}
+
+static int ntsync_create_event(struct ntsync_device *dev, void __user *argp)
+{
+	struct ntsync_event_args args;
+	struct ntsync_obj *event;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+
+	event = ntsync_alloc_obj(dev, NTSYNC_TYPE_EVENT);
+	if (!event)
+		return -ENOMEM;
+	event->u.event.manual = args.manual;
+	event->u.event.signaled = args.signaled;
+	return ntsync_create_obj(event);
+}
+
+/* Look up an object of @dev by fd, taking a reference to its file. */
+static struct ntsync_obj *ntsync_get_obj(struct ntsync_device *dev, int fd)
+{
+	struct file *file = fget(fd);
+	struct ntsync_obj *obj;
+
+	if (!file)
+		return NULL;
+	if (file->f_op != &ntsync_obj_fops) {
+		fput(file);
+		return NULL;
+	}
+	obj = file->private_data;
+	if (obj->dev != dev) {
+		fput(file);
+		return NULL;
+	}
+	return obj;
+}
+
+static void ntsync_put_objs(struct ntsync_q *q, __u32 n)
+{
+	while (n--)
+		fput(q->entries[n].obj->file);
+}
+
+/*
+ * Check a wait's arguments and build its queue entries, holding a
+ * reference to every object (the alert last, at index args->count).
+ */
+static int ntsync_setup_wait(struct ntsync_device *dev,
+			     const struct ntsync_wait_args *args, bool all,
+			     struct ntsync_q **ret_q)
+{
+	int fds[NTSYNC_MAX_WAIT_COUNT + 1];
+	__u32 count = args->count, total, i, j;
+	struct ntsync_q *q;
+
+	if (count > NTSYNC_MAX_WAIT_COUNT || args->pad || !args->owner ||
+	    (args->flags & ~NTSYNC_WAIT_REALTIME))
+		return -EINVAL;
+	if (copy_from_user(fds, u64_to_user_ptr(args->objs),
+			   count * sizeof(fds[0])))
+		return -EFAULT;
+	total = count;
+	if (args->alert)
+		fds[total++] = args->alert;
+
+	q = kmalloc(struct_size(q, entries, total), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	q->task = current;
+	q->owner = args->owner;
+	atomic_set(&q->signaled, -1);
+	q->all = all;
+	q->ownerdead = false;
+	q->count = count;
+
+	for (i = 0; i < total; i++) {
+		struct ntsync_q_entry *entry = &q->entries[i];
+		struct ntsync_obj *obj = ntsync_get_obj(dev, fds[i]);
+
+		if (!obj)
+			goto err;
+		entry->obj = obj;
+		entry->q = q;
+		entry->index = i;
+		if (i == count && obj->type != NTSYNC_TYPE_EVENT)
+			goto err_put;
+		/* A WAIT_ALL may name each object once, the alert included. */
+		for (j = 0; all && j < i; j++) {
+			if (q->entries[j].obj == obj)
+				goto err_put;
+		}
+	}
+
+	*ret_q = q;
+	return 0;
+
+err_put:
+	i++;
+err:
+	ntsync_put_objs(q, i);
+	kfree(q);
+	return -EINVAL;
+}
+
+/*
+ * Sleep until @q is satisfied, its deadline passes (-ETIMEDOUT) or a
+ * signal arrives (-ERESTARTSYS: the deadline is absolute, so restarting
+ * the ioctl is exact).  Returns 0 if satisfied.
+ */
+static int ntsync_wait_sleep(struct ntsync_q *q,
+			     const struct ntsync_wait_args *args)
+{
+	clockid_t clock = CLOCK_MONOTONIC;
+	ktime_t timeout, *timeout_ptr = NULL;
+	int ret = 0;
+
+	if (args->timeout != U64_MAX) {
+		timeout = ns_to_ktime(min_t(u64, args->timeout, KTIME_MAX));
+		if (args->flags & NTSYNC_WAIT_REALTIME)
+			clock = CLOCK_REALTIME;
+		else
+			timeout = ntsync_monotonic_to_host(timeout);
+		timeout_ptr = &timeout;
+	}
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (atomic_read(&q->signaled) != -1)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!schedule_hrtimeout_range_clock(timeout_ptr, 0,
+						    HRTIMER_MODE_ABS, clock)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	return ret;
+}
+
+/*
+ * Report a wait's outcome: a satisfied wait succeeds (or says it took an
+ * abandoned mutex) whatever else happened meanwhile.
+ */
+static int ntsync_wait_finish(struct ntsync_q *q, __u32 total,
+			      struct ntsync_wait_args __user *user_args, int ret)
+{
+	int signaled = atomic_read(&q->signaled);
+
+	if (signaled != -1) {
+		ret = q->ownerdead ? -EOWNERDEAD : 0;
+		if (put_user(signaled, &user_args->index))
+			ret = -EFAULT;
+	}
+	ntsync_put_objs(q, total);
+	kfree(q);
+	return ret;
+}
+
+static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
+{
+	struct ntsync_wait_args args;
+	__u32 i, total, queued;
+	struct ntsync_q *q;
+	int ret;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	ret = ntsync_setup_wait(dev, &args, false, &q);
+	if (ret < 0)
+		return ret;
+	total = args.count + !!args.alert;
+
+	/*
+	 * Queue on each object in turn and try it: an object signaled later
+	 * finds us queued, and the lowest signaled index wins.
+	 */
+	for (queued = 0; queued < total; ) {
+		struct ntsync_q_entry *entry = &q->entries[queued++];
+		struct ntsync_obj *obj = entry->obj;
+		bool all = ntsync_lock_obj(dev, obj);
+
+		list_add_tail(&entry->node, &obj->waiters);
+		ntsync_try_wake_entry(entry);
+		ntsync_unlock_obj(dev, obj, all);
+		if (atomic_read(&q->signaled) != -1)
+			break;
+	}
+
+	ret = ntsync_wait_sleep(q, &args);
+
+	for (i = 0; i < queued; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+		bool all = ntsync_lock_obj(dev, obj);
+
+		list_del(&q->entries[i].node);
+		ntsync_unlock_obj(dev, obj, all);
+	}
+
+	return ntsync_wait_finish(q, total, argp, ret);
+}
+
+static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
+{
+	struct ntsync_wait_args args;
+	struct ntsync_q *q;
+	__u32 i, total;
+	int ret;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	ret = ntsync_setup_wait(dev, &args, true, &q);
+	if (ret < 0)
+		return ret;
+	total = args.count + !!args.alert;
+
+	mutex_lock(&dev->wait_all_lock);
+	for (i = 0; i < args.count; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+
+		spin_lock(&obj->lock);
+		list_add_tail(&q->entries[i].node, &obj->waiters);
+		obj->all_hint++;
+		spin_unlock(&obj->lock);
+	}
+	/* The objects first: they win over the alert. */
+	ntsync_try_wake_all(dev, q);
+	if (args.alert) {
+		struct ntsync_q_entry *entry = &q->entries[args.count];
+
+		spin_lock(&entry->obj->lock);
+		list_add_tail(&entry->node, &entry->obj->waiters);
+		ntsync_try_wake_entry(entry);
+		spin_unlock(&entry->obj->lock);
+	}
+	mutex_unlock(&dev->wait_all_lock);
+
+	ret = ntsync_wait_sleep(q, &args);
+
+	mutex_lock(&dev->wait_all_lock);
+	for (i = 0; i < total; i++) {
+		struct ntsync_q_entry *entry = &q->entries[i];
+		struct ntsync_obj *obj = entry->obj;
+
+		spin_lock(&obj->lock);
+		list_del(&entry->node);
+		if (ntsync_entry_is_all(entry))
+			obj->all_hint--;
+		spin_unlock(&obj->lock);
+	}
+	mutex_unlock(&dev->wait_all_lock);
+
+	return ntsync_wait_finish(q, total, argp, ret);
+}
+
+static int ntsync_char_open(struct inode *inode, struct file *file)
+{
+	struct ntsync_device *dev;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	mutex_init(&dev->wait_all_lock);
+	dev->file = file;
+	file->private_data = dev;
+	return nonseekable_open(inode, file);
+}
+
+static int ntsync_char_release(struct inode *inode, struct file *file)
+{
+	struct ntsync_device *dev = file->private_data;
+
+	/* Every object holds a reference to file: none is left. */
+	mutex_destroy(&dev->wait_all_lock);
+	kfree(dev);
+	return 0;
+}
+
+static long ntsync_char_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long parm)
+{
+	struct ntsync_device *dev = file->private_data;
+	void __user *argp = (void __user *)parm;
+
+	switch (cmd) {
+	case NTSYNC_IOC_CREATE_SEM:
+		return ntsync_create_sem(dev, argp);
+	case NTSYNC_IOC_CREATE_MUTEX:
+		return ntsync_create_mutex(dev, argp);
+	case NTSYNC_IOC_CREATE_EVENT:
+		return ntsync_create_event(dev, argp);
+	case NTSYNC_IOC_WAIT_ANY:
+		return ntsync_wait_any(dev, argp);
+	case NTSYNC_IOC_WAIT_ALL:
+		return ntsync_wait_all(dev, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations ntsync_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ntsync_char_open,
+	.release	= ntsync_char_release,
+	.unlocked_ioctl	= ntsync_char_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice ntsync_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "ntsync",
+	.fops		= &ntsync_fops,
+	/* Wine opens it as an ordinary user; without access it falls back. */
+	.mode		= 0666,
+};
+
+static int __init ntsync_init(void)
+{
+	int ret;
+
+	ret = misc_register(&ntsync_misc);
+	if (ret) {
+		pr_err("cannot register /dev/ntsync: error %d\n", ret);
+		return ret;
+	}
+	pr_info("version " NTSYNC_VERSION " loaded\n");
+	return 0;
+}
+
+static void __exit ntsync_exit(void)
+{
+	misc_deregister(&ntsync_misc);
+}
+
+module_init(ntsync_init);
+module_exit(ntsync_exit);
+
+MODULE_AUTHOR("The ntsync developers");
+MODULE_DESCRIPTION("Kernel driver for NT synchronization primitives");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(NTSYNC_VERSION);

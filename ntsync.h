@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ntsync: types shared by the driver and its KUnit suite.
+ *
+ * The locking rules these fields obey are written down at the top of
+ * ntsync.c.
+ */
+#ifndef _NTSYNC_INTERNAL_H
+#define _NTSYNC_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#define NTSYNC_VERSION "1.0.0"
+
+struct file;
+struct task_struct;
+
+enum ntsync_type {
+	NTSYNC_TYPE_SEM,
+	NTSYNC_TYPE_MUTEX,
+	NTSYNC_TYPE_EVENT,
+};
+
+/* One open file of /dev/ntsync: an instance, usually one NT process. */
+struct ntsync_device {
+	/* Serialises WAIT_ALL; see "Locking" in ntsync.c. */
+	struct mutex wait_all_lock;
+	/* The instance's file; every object holds a reference to it. */
+	struct file *file;
+};
+
+struct ntsync_obj {
+	spinlock_t lock;
+	/*
+	 * Number of WAIT_ALL entries queued on this object.  While it is
+	 * nonzero, the object is only touched with dev->wait_all_lock held.
+	 */
+	unsigned int all_hint;
+	enum ntsync_type type;
+	struct file *file;
+	struct ntsync_device *dev;
+	/* struct ntsync_q_entry.node, in the order the waits began. */
+	struct list_head waiters;
+	union {
+		struct {
+			__u32 count;
+			__u32 max;
+		} sem;
+		struct {
+			__u32 count;
+			__u32 owner;
+			bool ownerdead;
+		} mutex;
+		struct {
+			bool manual;
+			bool signaled;
+		} event;
+	} u;
+};
+
+struct ntsync_q;
+
+/* The link between one waiting thread and one object it waits on. */
+struct ntsync_q_entry {
+	struct list_head node;
+	struct ntsync_q *q;
+	struct ntsync_obj *obj;
+	/* Position in the wait's object array; the alert is at q->count. */
+	__u32 index;
+};
+
+/* One WAIT_ANY or WAIT_ALL in progress. */
+struct ntsync_q {
+	struct task_struct *task;
+	__u32 owner;
+	/*
+	 * -1 while the wait is unsatisfied; set once, by whoever satisfies
+	 * it, to the index that is reported to user space.
+	 */
+	atomic_t signaled;
+	bool all;
+	/* An abandoned mutex was acquired; written before the wake-up. */
+	bool ownerdead;
+	/* Number of objects, not counting the alert. */
+	__u32 count;
+	struct ntsync_q_entry entries[];
+};
+
+#endif /* _NTSYNC_INTERNAL_H */
