@@ -34,6 +34,7 @@ struct ntsync_device {
 };
 
 struct ntsync_obj {
+	/* Guards the state, the waiter list and writes to all_hint. */
 	spinlock_t lock;
 	/*
 	 * Number of WAIT_ALL entries queued on this object.  While it is

@@ -10,11 +10,6 @@
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/time_namespace.h>
-#include <linux/version.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
-#error "ntsync needs Linux 5.10 or later"
-#endif
 
 /*
  * Convert an absolute CLOCK_MONOTONIC time, as seen by the calling task,
