@@ -726,14 +726,18 @@ static int ntsync_wait_sleep(struct ntsync_q *q,
 {
 	clockid_t clock = CLOCK_MONOTONIC;
 	ktime_t timeout, *timeout_ptr = NULL;
+	bool expired = false;
 	int ret = 0;
 
 	if (args->timeout != U64_MAX) {
 		timeout = ns_to_ktime(min_t(u64, args->timeout, KTIME_MAX));
-		if (args->flags & NTSYNC_WAIT_REALTIME)
+		if (args->flags & NTSYNC_WAIT_REALTIME) {
 			clock = CLOCK_REALTIME;
-		else
+			expired = timeout <= ktime_get_real();
+		} else {
 			timeout = ntsync_monotonic_to_host(timeout);
+			expired = timeout <= ktime_get();
+		}
 		timeout_ptr = &timeout;
 	}
 
@@ -741,6 +745,11 @@ static int ntsync_wait_sleep(struct ntsync_q *q,
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (atomic_read(&q->signaled) != -1)
 			break;
+		/* A deadline already past means: try once, never sleep. */
+		if (expired) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
 			break;
