@@ -13,13 +13,15 @@
 
 /*
  * Convert an absolute CLOCK_MONOTONIC time, as seen by the calling task,
- * to the host's CLOCK_MONOTONIC.  The kernel's own helper for this
- * (timens_ktime_to_host()) calls a function that is not exported to
- * modules, so read the offset of the caller's time namespace directly.
+ * to the host's CLOCK_MONOTONIC.  Where the kernel does not export the
+ * function behind timens_ktime_to_host() (Kbuild probes Module.symvers),
+ * apply the offset of the caller's time namespace here.
  */
 static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 {
-#ifdef CONFIG_TIME_NS
+#if defined(NTSYNC_HAVE_TIMENS_KTIME_TO_HOST)
+	return timens_ktime_to_host(CLOCK_MONOTONIC, tim);
+#elif defined(CONFIG_TIME_NS)
 	struct time_namespace *ns = current->nsproxy->time_ns;
 	ktime_t offset = timespec64_to_ktime(ns->offsets.monotonic);
 
