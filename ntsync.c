@@ -965,3 +965,7 @@ MODULE_AUTHOR("The ntsync developers");
 MODULE_DESCRIPTION("Kernel driver for NT synchronization primitives");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(NTSYNC_VERSION);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "ntsync_test.c"
+#endif
