@@ -649,23 +649,37 @@ static struct ntsync_obj *ntsync_get_obj(struct ntsync_device *dev, int fd)
 	return obj;
 }
 
+/*
+ * Waits on up to this many objects (the alert included) keep their queue
+ * entries on the stack; larger ones allocate them.
+ */
+#define NTSYNC_ONSTACK_ENTRIES 8
+
 static void ntsync_put_objs(struct ntsync_q *q, __u32 n)
 {
 	while (n--)
 		fput(q->entries[n].obj->file);
 }
 
+static void ntsync_free_wait(struct ntsync_q *q, __u32 total,
+			     struct ntsync_q_entry *onstack)
+{
+	ntsync_put_objs(q, total);
+	if (q->entries != onstack)
+		kfree(q->entries);
+}
+
 /*
- * Check a wait's arguments and build its queue entries, holding a
- * reference to every object (the alert last, at index args->count).
+ * Check a wait's arguments and fill in @q, taking a reference to every
+ * object (the alert last, at index args->count).  The entries go in
+ * @onstack if they fit.
  */
 static int ntsync_setup_wait(struct ntsync_device *dev,
 			     const struct ntsync_wait_args *args, bool all,
-			     struct ntsync_q **ret_q)
+			     struct ntsync_q *q, struct ntsync_q_entry *onstack)
 {
 	int fds[NTSYNC_MAX_WAIT_COUNT + 1];
 	__u32 count = args->count, total, i, j;
-	struct ntsync_q *q;
 
 	if (count > NTSYNC_MAX_WAIT_COUNT || args->pad || !args->owner ||
 	    (args->flags & ~NTSYNC_WAIT_REALTIME))
@@ -677,9 +691,13 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 	if (args->alert)
 		fds[total++] = args->alert;
 
-	q = kmalloc(struct_size(q, entries, total), GFP_KERNEL);
-	if (!q)
-		return -ENOMEM;
+	q->entries = onstack;
+	if (total > NTSYNC_ONSTACK_ENTRIES) {
+		q->entries = kmalloc_array(total, sizeof(*q->entries),
+					   GFP_KERNEL);
+		if (!q->entries)
+			return -ENOMEM;
+	}
 	q->task = current;
 	q->owner = args->owner;
 	atomic_set(&q->signaled, -1);
@@ -704,15 +722,12 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 				goto err_put;
 		}
 	}
-
-	*ret_q = q;
 	return 0;
 
 err_put:
 	i++;
 err:
-	ntsync_put_objs(q, i);
-	kfree(q);
+	ntsync_free_wait(q, i, onstack);
 	return -EINVAL;
 }
 
@@ -768,91 +783,106 @@ static int ntsync_wait_sleep(struct ntsync_q *q,
  * Report a wait's outcome: a satisfied wait succeeds (or says it took an
  * abandoned mutex) whatever else happened meanwhile.
  */
-static int ntsync_wait_finish(struct ntsync_q *q, __u32 total,
+static int ntsync_wait_finish(struct ntsync_q *q,
 			      struct ntsync_wait_args __user *user_args, int ret)
 {
 	int signaled = atomic_read(&q->signaled);
 
-	if (signaled != -1) {
-		ret = q->ownerdead ? -EOWNERDEAD : 0;
-		if (put_user(signaled, &user_args->index))
-			ret = -EFAULT;
-	}
-	ntsync_put_objs(q, total);
-	kfree(q);
-	return ret;
+	if (signaled == -1)
+		return ret;
+	if (put_user(signaled, &user_args->index))
+		return -EFAULT;
+	return q->ownerdead ? -EOWNERDEAD : 0;
 }
 
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 {
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
 	struct ntsync_wait_args args;
-	__u32 i, total, queued;
-	struct ntsync_q *q;
+	__u32 i, total, queued = 0;
+	struct ntsync_q q;
 	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	ret = ntsync_setup_wait(dev, &args, false, &q);
+	ret = ntsync_setup_wait(dev, &args, false, &q, onstack);
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
 
 	/*
-	 * Queue on each object in turn and try it: an object signaled later
-	 * finds us queued, and the lowest signaled index wins.
+	 * Most waits find an object free: take the first one without
+	 * queueing anywhere.
 	 */
-	for (queued = 0; queued < total; ) {
-		struct ntsync_q_entry *entry = &q->entries[queued++];
+	for (i = 0; i < total && atomic_read(&q.signaled) == -1; i++) {
+		struct ntsync_obj *obj = q.entries[i].obj;
+		bool all = ntsync_lock_obj(dev, obj);
+
+		ntsync_try_wake_entry(&q.entries[i]);
+		ntsync_unlock_obj(dev, obj, all);
+	}
+	if (atomic_read(&q.signaled) != -1)
+		goto out;
+
+	/*
+	 * Queue on each object in turn and try it again: an object signaled
+	 * later finds us queued, and the lowest free index still wins.
+	 */
+	while (queued < total) {
+		struct ntsync_q_entry *entry = &q.entries[queued++];
 		struct ntsync_obj *obj = entry->obj;
 		bool all = ntsync_lock_obj(dev, obj);
 
 		list_add_tail(&entry->node, &obj->waiters);
 		ntsync_try_wake_entry(entry);
 		ntsync_unlock_obj(dev, obj, all);
-		if (atomic_read(&q->signaled) != -1)
+		if (atomic_read(&q.signaled) != -1)
 			break;
 	}
 
-	ret = ntsync_wait_sleep(q, &args);
+	ret = ntsync_wait_sleep(&q, &args);
 
 	for (i = 0; i < queued; i++) {
-		struct ntsync_obj *obj = q->entries[i].obj;
+		struct ntsync_obj *obj = q.entries[i].obj;
 		bool all = ntsync_lock_obj(dev, obj);
 
-		list_del(&q->entries[i].node);
+		list_del(&q.entries[i].node);
 		ntsync_unlock_obj(dev, obj, all);
 	}
-
-	return ntsync_wait_finish(q, total, argp, ret);
+out:
+	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_free_wait(&q, total, onstack);
+	return ret;
 }
 
 static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 {
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
 	struct ntsync_wait_args args;
-	struct ntsync_q *q;
+	struct ntsync_q q;
 	__u32 i, total;
 	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	ret = ntsync_setup_wait(dev, &args, true, &q);
+	ret = ntsync_setup_wait(dev, &args, true, &q, onstack);
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
 
 	mutex_lock(&dev->wait_all_lock);
 	for (i = 0; i < args.count; i++) {
-		struct ntsync_obj *obj = q->entries[i].obj;
+		struct ntsync_obj *obj = q.entries[i].obj;
 
 		spin_lock(&obj->lock);
-		list_add_tail(&q->entries[i].node, &obj->waiters);
+		list_add_tail(&q.entries[i].node, &obj->waiters);
 		obj->all_hint++;
 		spin_unlock(&obj->lock);
 	}
 	/* The objects first: they win over the alert. */
-	ntsync_try_wake_all(dev, q);
+	ntsync_try_wake_all(dev, &q);
 	if (args.alert) {
-		struct ntsync_q_entry *entry = &q->entries[args.count];
+		struct ntsync_q_entry *entry = &q.entries[args.count];
 
 		spin_lock(&entry->obj->lock);
 		list_add_tail(&entry->node, &entry->obj->waiters);
@@ -861,11 +891,11 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	}
 	mutex_unlock(&dev->wait_all_lock);
 
-	ret = ntsync_wait_sleep(q, &args);
+	ret = ntsync_wait_sleep(&q, &args);
 
 	mutex_lock(&dev->wait_all_lock);
 	for (i = 0; i < total; i++) {
-		struct ntsync_q_entry *entry = &q->entries[i];
+		struct ntsync_q_entry *entry = &q.entries[i];
 		struct ntsync_obj *obj = entry->obj;
 
 		spin_lock(&obj->lock);
@@ -876,7 +906,9 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	}
 	mutex_unlock(&dev->wait_all_lock);
 
-	return ntsync_wait_finish(q, total, argp, ret);
+	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_free_wait(&q, total, onstack);
+	return ret;
 }
 
 static int ntsync_char_open(struct inode *inode, struct file *file)

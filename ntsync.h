@@ -88,7 +88,8 @@ struct ntsync_q {
 	bool ownerdead;
 	/* Number of objects, not counting the alert. */
 	__u32 count;
-	struct ntsync_q_entry entries[];
+	/* count entries, then one for the alert if there is one. */
+	struct ntsync_q_entry *entries;
 };
 
 #endif /* _NTSYNC_INTERNAL_H */

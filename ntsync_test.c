@@ -46,8 +46,10 @@ static struct ntsync_q *ntsync_test_q(struct kunit *test, __u32 owner,
 	__u32 total = count + !!alert, i;
 	struct ntsync_q *q;
 
-	q = kunit_kzalloc(test, struct_size(q, entries, total), GFP_KERNEL);
+	q = kunit_kzalloc(test, sizeof(*q), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
+	q->entries = kunit_kcalloc(test, total, sizeof(*q->entries), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->entries);
 	q->task = current;
 	q->owner = owner;
 	q->all = all;
