@@ -21,10 +21,10 @@ install: modules
 
 # Boots every kernel of the test lane under QEMU and runs the suites.
 check:
-	bash tools/vm/check.sh
+	@bash tools/vm/check.sh
 
 # Boots the newest kernel and shows the driver at work.
 demo:
-	bash tools/vm/demo.sh
+	@bash tools/vm/demo.sh
 
 .PHONY: all modules clean install check demo

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make demo: build the module for the newest Debian kernel (sid), boot that kernel under QEMU with
+# the module loaded and run tools/demo's ntsync-demo there, showing its output.
+# NTSYNC_DEMO_LANE=bookworm uses the host's kernel instead; see lib.sh for the other knobs.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+lane=${NTSYNC_DEMO_LANE:-sid}
+[ -f "$REPO/tools/demo/Makefile" ] || die "tools/demo/Makefile does not exist yet: nothing to demonstrate"
+
+setup_start
+d=$OUT/demo
+rm -rf "$d"
+mkdir -p "$d"
+install_missing "${HOST_PKGS[@]}"
+copy_tree
+say "preparing the $lane kernel"
+prepare_kernel "$lane" "$d"
+abi=$(cat "$d/abi")
+say "building the module for $abi"
+build_module "$d"
+say "building the demo"
+quiet make -C "$OUT/src/tools/demo" OUTPUT="$d"
+[ -x "$d/ntsync-demo" ] || die "tools/demo did not produce ntsync-demo"
+make_initrd "$d" "$d/ntsync-demo"
+say "booting $abi under QEMU (software emulation; this takes a while)"
+rc=0
+boot "$d" demo || rc=$?
+
+r=$d/results.log
+grep '^@@check fail' "$r" | sed 's/^@@check fail /demo: failed check: /' || true
+status=$(sed -n 's/^@@exit ntsync-demo //p' "$r")
+bad=$(bad_klog_lines "$r")
+[ -z "$bad" ] || printf 'demo: kernel log shows trouble:\n%s\n' "$bad"
+if [ "$rc" != 0 ] || ! grep -q '^@@done' "$r"; then
+	echo "demo: the guest did not finish (status $rc); console: $d/console.log"
+elif [ "$status" = 0 ] && [ -z "$bad" ] && ! grep -q '^@@check fail' "$r"; then
+	echo "demo: ntsync-demo ran on $abi and exited 0"
+	exit 0
+else
+	echo "demo: ntsync-demo exit status ${status:-missing}; console: $d/console.log"
+fi
+exit 1

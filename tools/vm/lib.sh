@@ -1,0 +1,277 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash disable=SC2016,SC2034
+# Shared by check.sh and demo.sh: host packages, the kernels of the test lane, module and test
+# builds, initramfs and QEMU boots.  Sourced, never run.
+#
+#   NTSYNC_CACHE    downloads, chroots, kernels that survive runs   (default /var/cache/ntsync)
+#   NTSYNC_OUT      scratch copy of the tree, builds, guest logs     (default <repo>/build/vm)
+#   NTSYNC_TIMEOUT  seconds a guest may run                          (default 600)
+#   NTSYNC_REFRESH  1: update the sid chroot now (otherwise at most once a day)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMDIR=$REPO/tools/vm
+CACHE=${NTSYNC_CACHE:-/var/cache/ntsync}
+OUT=${NTSYNC_OUT:-$REPO/build/vm}
+TIMEOUT=${NTSYNC_TIMEOUT:-600}
+LOG=$OUT/setup.log
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+shopt -s inherit_errexit   # set -e also inside $(...)
+
+HOST_PKGS=(qemu-system-x86 busybox-static cpio kmod debootstrap make gcc gcc-multilib libc6-dev
+	   xz-utils binutils linux-headers-amd64 linux-source)
+
+say() { printf '# %s\n' "$*" >&4; }   # progress, to the terminal even from inside a step
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command with its output appended to $LOG; on failure shows the end of the log.
+# Only for commands, not for functions: bash ignores set -e inside the left side of &&.
+quiet() {
+	printf '\n$ %s\n' "$*" >>"$LOG"
+	"$@" >>"$LOG" 2>&1 && return 0
+	local rc=$?
+	printf 'command failed (%d): %s\n--- last lines of %s:\n' "$rc" "$*" "$LOG" >&2
+	tail -n 40 "$LOG" >&2
+	return "$rc"
+}
+
+# Common start of check.sh and demo.sh.
+setup_start() {
+	[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mknod)"
+	exec 4>&1
+	mkdir -p "$CACHE" "$OUT"
+	# One run at a time per cache: runs share the chroots, and two emulated guests on a
+	# small machine would only slow each other into timeouts.
+	exec 9>"$CACHE/lock"
+	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
+	: >"$LOG"
+}
+
+APT_UPDATED=
+apt_update() {
+	[ -n "$APT_UPDATED" ] && return 0
+	quiet apt-get update
+	APT_UPDATED=1
+}
+
+install_missing() {
+	local p missing=()
+	for p; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	say "installing: ${missing[*]}"
+	apt_update
+	quiet apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# First non-security Debian archive URI the host's apt uses (deb822 or one-line format).
+debian_mirror() {
+	local m
+	m=$({ cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '$1 == "URIs:" { print $2 }'
+	      cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }'
+	    } | grep -v security | head -n 1) || true
+	[ -n "$m" ] || die "no Debian mirror found in the host's apt sources"
+	echo "$m"
+}
+
+# in_root ROOT CMD...: run CMD on the host (ROOT=/) or in the chroot ROOT, with /proc mounted in
+# a private mount namespace so that nothing stays mounted afterwards.
+in_root() {
+	local root=$1
+	shift
+	if [ "$root" = / ]; then
+		"$@"
+		return
+	fi
+	unshare -m -- sh -ec 'r=$1; shift; mount -t proc proc "$r/proc"
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
+}
+
+# Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed.  The
+# stamp .ntsync-ok is written last and removed while the chroot changes; a chroot without it,
+# or without make and the headers, is rebuilt from scratch.  Refreshed once a day.
+setup_chroot() {
+	local suite=$1 root=$CACHE/chroots/$1 abi
+	local stamp=$root/.ntsync-ok
+	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
+	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
+		say "debootstrap $suite (a minute or two)"
+		rm -rf "$root"
+		mkdir -p "$(dirname "$root")"
+		quiet debootstrap --variant=minbase "$suite" "$root" "$(debian_mirror)"
+		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
+	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
+		say "updating the $suite chroot"
+		rm "$stamp"
+	else
+		return 0
+	fi
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	quiet in_root "$root" apt-get update
+	quiet in_root "$root" apt-get install -y --no-install-recommends linux-headers-amd64 make
+	quiet in_root "$root" apt-get autoremove -y --purge
+	quiet in_root "$root" apt-get clean
+	touch "$stamp"
+}
+
+# Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-amd64 pulls in.
+kernel_abi() {
+	in_root "$1" dpkg-query -W -f='${Depends}\n' linux-headers-amd64 | tr ',' '\n' |
+		sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
+}
+
+# fetch_kernel ROOT ABI: $CACHE/kernels/ABI/vmlinuz, downloaded with ROOT's apt from the package
+# that holds it (linux-image-ABI up to Debian 13, linux-binary-ABI in newer suites).
+fetch_kernel() {
+	local root=$1 abi=$2 dir=$CACHE/kernels/$2 dl pkg deb='' member=''
+	[ -s "$dir/vmlinuz" ] && return 0
+	say "fetching the $abi kernel image"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dl=$root/tmp/ntsync-dl
+	[ "$root" = / ] || cp /etc/resolv.conf "$root/etc/resolv.conf"
+	for pkg in "linux-image-$abi" "linux-binary-$abi" "linux-image-$abi-unsigned"; do
+		rm -rf "$dl"
+		mkdir -p "$dl"
+		in_root "$root" sh -c "cd /tmp/ntsync-dl && apt-get download $pkg" >>"$LOG" 2>&1 || continue
+		deb=$(ls "$dl"/*.deb)
+		member=$(dpkg-deb --fsys-tarfile "$deb" | tar -t |
+			 grep -Fx -e "./boot/vmlinuz-$abi" -e "./usr/lib/modules/$abi/vmlinuz") || true
+		[ -z "$member" ] || break
+	done
+	[ -n "$member" ] || die "no package of $abi holds a vmlinuz"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" >"$dir/vmlinuz.tmp"
+	rm -rf "$dl"
+	mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+}
+
+# prepare_kernel LANE DIR: host headers (bookworm) or a chroot (any other suite), plus the image.
+# Writes DIR/root, DIR/abi and DIR/vmlinuz.
+prepare_kernel() {
+	local lane=$1 dir=$2 root=/ abi
+	if [ "$lane" = bookworm ]; then
+		[ "$(. /etc/os-release; echo "$VERSION_CODENAME")" = bookworm ] ||
+			die "the bookworm lane needs a Debian 12 host"
+	else
+		setup_chroot "$lane"
+		root=$CACHE/chroots/$lane
+	fi
+	abi=$(kernel_abi "$root")
+	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $lane"
+	[ -e "$root/usr/src/linux-headers-$abi/Makefile" ] || die "headers for $abi are not installed"
+	fetch_kernel "$root" "$abi"
+	echo "$root" >"$dir/root"
+	echo "$abi" >"$dir/abi"
+	ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+}
+
+# Scratch copy of the tree: tracked and untracked-but-not-ignored files, as in the work tree.
+copy_tree() {
+	local dst=$OUT/src
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	(cd "$REPO" && git -c safe.directory="$REPO" ls-files -z -c -o --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf -) | tar -C "$dst" -xf -
+}
+
+# build_module DIR: build the module of the scratch copy for the kernel prepared in DIR, inside
+# that kernel's root, into DIR/ntsync.ko.  Any compiler/modpost warning fails.
+build_module() {
+	local dir=$1 root abi src rel
+	root=$(cat "$dir/root")
+	abi=$(cat "$dir/abi")
+	if [ "$root" = / ]; then rel=$dir/module; else rel=/tmp/ntsync-build; fi
+	src=${root%/}$rel
+	[ -e "$OUT/src/ntsync.c" ] || die "no ntsync.c in the tree yet"
+	rm -rf "$src"
+	mkdir -p "$src"
+	cp -a "$OUT/src"/{Kbuild,Makefile,include} "$OUT/src"/*.[ch] "$src/"
+	rm -f "$dir/ntsync.ko"
+	if ! in_root "$root" make -C "/usr/src/linux-headers-$abi" M="$rel" W=1 modules >"$dir/build.log" 2>&1; then
+		tail -n 40 "$dir/build.log"
+		die "module build failed for $abi (log: $dir/build.log)"
+	fi
+	if grep -i 'warning:' "$dir/build.log"; then
+		die "module build for $abi has warnings (log: $dir/build.log)"
+	fi
+	cp "$src/ntsync.ko" "$dir/ntsync.ko"
+}
+
+# The kselftest harness headers, extracted by name (nothing else) from Debian's linux-source.
+harness_dir() {
+	local d=$CACHE/harness tarball top f
+	if [ ! -s "$d/kselftest_harness.h" ] || [ ! -s "$d/kselftest.h" ]; then
+		tarball=$(printf '%s\n' /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+		[ -f "$tarball" ] || die "no /usr/src/linux-source-*.tar.xz"
+		top=$(basename "$tarball" .tar.xz)
+		rm -rf "$d" "$d.tmp"
+		mkdir -p "$d.tmp"
+		for f in kselftest_harness.h kselftest.h; do
+			echo "$top/tools/testing/selftests/$f"
+		done | tar -xJf "$tarball" -C "$d.tmp" --strip-components=4 -T -
+		echo "$tarball" >"$d.tmp/source"
+		mv "$d.tmp" "$d"
+	fi
+	echo "$d"
+}
+
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init, DIR/ntsync.ko, the payload
+# binaries (run in order by /init) and the module's identity for /init to check.
+make_initrd() {
+	local dir=$1 st=$1/initrd.d p id
+	shift
+	rm -rf "$st"
+	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
+	cp /bin/busybox "$st/bin/busybox"
+	cp "$VMDIR/guest-init" "$st/init"
+	chmod 755 "$st/init"
+	mknod -m 600 "$st/dev/console" c 5 1
+	cp "$dir/ntsync.ko" "$st/ntsync.ko"
+	# (bookworm's readelf exits 1 on notes of newer toolchains, yet prints the build ID)
+	id=$(readelf -n "$dir/ntsync.ko" | sed -n 's/^ *Build ID: *//p') || true
+	[ -n "$id" ] || die "ntsync.ko has no build ID"
+	echo "$id" >"$st/ntsync.build-id"
+	modinfo -F srcversion "$dir/ntsync.ko" >"$st/ntsync.srcversion"
+	for p; do
+		cp "$p" "$st/"
+		basename "$p" >>"$st/payload"
+	done
+	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
+	rm -rf "$st"
+}
+
+# boot DIR MODE: boot DIR/vmlinuz with DIR/initrd.  The console (kernel and live program
+# output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
+# /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
+# of timeout (124: the guest did not end in time).
+boot() {
+	local dir=$1 mode=$2 console=$1/console.log rc=0
+	local cmd=(timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -m 2G
+		   -nographic -monitor none -serial stdio -serial "file:$dir/results.log" -no-reboot
+		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
+		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)")
+	rm -f "$dir/results.log"
+	if [ "$mode" = demo ]; then   # live: only what the payload prints
+		"${cmd[@]}" </dev/null 2>&1 | tee "$console" |
+			awk '/^@@run/ { on = 1; next } /^@@exit/ { on = 0 }
+			     on { sub(/\r$/, ""); print; fflush() }' || rc=${PIPESTATUS[0]}
+	else
+		"${cmd[@]}" </dev/null >"$console" 2>&1 || rc=$?
+	fi
+	touch "$dir/results.log"
+	sed -i 's/\r$//' "$console" "$dir/results.log"
+	return "$rc"
+}
+
+# Lines of the guest's kernel log that show trouble: from where /init loaded the module on, or
+# all of it if that marker is missing.
+KLOG_BAD='BUG|WARNING:|Oops|lockdep|possible circular locking|INFO: possible|INFO: task|KASAN|kmemleak|UBSAN|general protection|Call Trace|Kernel panic'
+bad_klog_lines() {
+	sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$1" |
+		awk '{ l[NR] = $0 } /ntsync-lane: loading the module/ && !from { from = NR }
+		     END { for (i = from ? from : 1; i <= NR; i++) print l[i] }' |
+		grep -E "$KLOG_BAD" || true
+}
