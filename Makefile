@@ -23,8 +23,12 @@ install: modules
 check:
 	@bash tools/vm/check.sh
 
+# checkpatch --strict, sparse and W=1 on the driver (also part of make check).
+lint:
+	@bash tools/lint.sh
+
 # Boots the newest kernel and shows the driver at work.
 demo:
 	@bash tools/vm/demo.sh
 
-.PHONY: all modules clean install check demo
+.PHONY: all modules clean install check demo lint

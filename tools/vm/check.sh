@@ -114,6 +114,21 @@ parse_lane() {
 	fi
 }
 
+# checkpatch --strict and sparse/W=1 (tools/lint.sh), each of its checks one result here.
+lint_tap() {
+	local line log=$OUT/lint.log
+	NTSYNC_OUT=$OUT bash "$OUT/src/tools/lint.sh" >"$log" 2>&1 || true
+	while IFS= read -r line; do
+		case $line in
+		"ok "*" - "*)     result ok "lint: ${line#* - }" ;;
+		"not ok "*" - "*) result fail "lint: ${line#* - }" ;;
+		"#"*)             echo "$line" ;;
+		esac
+	done <"$log"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$log" ||
+		result fail "lint: tools/lint.sh did not finish" "$(tail -n 20 "$log")"
+}
+
 setup_start
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}"
@@ -122,6 +137,7 @@ step "scratch copy of the tree" "$OUT/copy.log" copy_tree
 failed && finish
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
+lint_tap
 
 for lane in "${LANES[@]}"; do
 	d=$OUT/$lane
