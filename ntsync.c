@@ -164,7 +164,8 @@ static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
 		return;
 	if (ntsync_obj_acquire(obj, q->owner))
 		q->ownerdead = true;
-	wake_up_process(q->task);
+	if (q->task != current)
+		wake_up_process(q->task);
 }
 
 /*
@@ -560,7 +561,6 @@ static int ntsync_obj_install_fd(struct ntsync_obj *obj)
 		put_unused_fd(fd);
 		return PTR_ERR(file);
 	}
-	obj->file = file;
 	/* Dropped by ntsync_obj_release(), which file now guarantees. */
 	get_file(obj->dev->file);
 	fd_install(fd, file);
@@ -629,23 +629,26 @@ static int ntsync_create_event(struct ntsync_device *dev, void __user *argp)
 	return ntsync_create_obj(event);
 }
 
-/* Look up an object of @dev by fd, taking a reference to its file. */
-static struct ntsync_obj *ntsync_get_obj(struct ntsync_device *dev, int fd)
+/*
+ * Look up an object of @dev by fd.  Like the fd of any system call, the
+ * reference is borrowed for the duration of the ioctl when no other task
+ * shares the fd table, and counted otherwise.
+ */
+static struct ntsync_obj *ntsync_get_obj(struct ntsync_device *dev, int fd,
+					 struct fd *ret)
 {
-	struct file *file = fget(fd);
+	struct fd f = fdget(fd);
+	struct file *file = fd_file(f);
 	struct ntsync_obj *obj;
 
 	if (!file)
 		return NULL;
-	if (file->f_op != &ntsync_obj_fops) {
-		fput(file);
-		return NULL;
-	}
 	obj = file->private_data;
-	if (obj->dev != dev) {
-		fput(file);
+	if (file->f_op != &ntsync_obj_fops || obj->dev != dev) {
+		fdput(f);
 		return NULL;
 	}
+	*ret = f;
 	return obj;
 }
 
@@ -658,7 +661,7 @@ static struct ntsync_obj *ntsync_get_obj(struct ntsync_device *dev, int fd)
 static void ntsync_put_objs(struct ntsync_q *q, __u32 n)
 {
 	while (n--)
-		fput(q->entries[n].obj->file);
+		fdput(q->entries[n].fd);
 }
 
 static void ntsync_free_wait(struct ntsync_q *q, __u32 total,
@@ -707,7 +710,7 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 
 	for (i = 0; i < total; i++) {
 		struct ntsync_q_entry *entry = &q->entries[i];
-		struct ntsync_obj *obj = ntsync_get_obj(dev, fds[i]);
+		struct ntsync_obj *obj = ntsync_get_obj(dev, fds[i], &entry->fd);
 
 		if (!obj)
 			goto err;

@@ -9,6 +9,7 @@
 #define _NTSYNC_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -42,7 +43,6 @@ struct ntsync_obj {
 	 */
 	unsigned int all_hint;
 	enum ntsync_type type;
-	struct file *file;
 	struct ntsync_device *dev;
 	/* struct ntsync_q_entry.node, in the order the waits began. */
 	struct list_head waiters;
@@ -70,6 +70,8 @@ struct ntsync_q_entry {
 	struct list_head node;
 	struct ntsync_q *q;
 	struct ntsync_obj *obj;
+	/* The waiter's reference to obj's file. */
+	struct fd fd;
 	/* Position in the wait's object array; the alert is at q->count. */
 	__u32 index;
 };

@@ -6,6 +6,7 @@
 #ifndef _NTSYNC_COMPAT_H
 #define _NTSYNC_COMPAT_H
 
+#include <linux/file.h>
 #include <linux/ktime.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
@@ -33,5 +34,10 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 	return tim;
 #endif
 }
+
+/* fd_file() came with 6.12; before it, struct fd held the file plainly. */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
 
 #endif /* _NTSYNC_COMPAT_H */
