@@ -470,9 +470,9 @@ static int waiter_done(struct waiter *w)
 	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
 }
 
-static int poll_int(int *p, int want)
+static int poll_int_for(int *p, int want, __u64 limit_ns)
 {
-	__u64 deadline = now_ns(CLOCK_MONOTONIC) + POLL_DEADLINE_NS;
+	__u64 deadline = now_ns(CLOCK_MONOTONIC) + limit_ns;
 
 	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) != want) {
 		if (now_ns(CLOCK_MONOTONIC) > deadline)
@@ -480,6 +480,11 @@ static int poll_int(int *p, int want)
 		sleep_ms(1);
 	}
 	return 0;
+}
+
+static int poll_int(int *p, int want)
+{
+	return poll_int_for(p, want, POLL_DEADLINE_NS);
 }
 
 /* Waits until fd has a queued waiter, or w has already finished. */
@@ -662,7 +667,8 @@ TEST(unprivileged_user)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("uid 65534 child failed at step %d (10: setuid, 12: open, 13-15: create, 16-17: wait, 18: signal)",
+		TH_LOG("uid 65534 child failed at step %d (10: setuid, 12: open, "
+		       "13-15: create, 16-17: wait, 18: signal)",
 		       WEXITSTATUS(status));
 }
 
@@ -1220,18 +1226,21 @@ NT_TEST(wait_invalid_args)
 		args.count = 1;
 		args.owner = 1;
 		args.pad = 1;
-		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args)) TH_LOG("%s pad 1", wait_names[w]);
+		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args))
+			TH_LOG("%s pad 1", wait_names[w]);
 		args.pad = 0x80000000;
 		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args)) TH_LOG("%s pad", wait_names[w]);
 		args.alert = alert;
-		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args)) TH_LOG("%s pad+alert", wait_names[w]);
+		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args))
+			TH_LOG("%s pad+alert", wait_names[w]);
 
 		/* count too large; the array is valid and readable for 2 */
 		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 65, 1, 0, 0, 0, NULL));
 		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 1000, 1, 0, 0, 0, NULL));
 		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 0x80000000u, 1, 0, 0, 0, NULL));
 		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, UINT32_MAX, 1, 0, 0, 0, NULL));
-		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, UINT32_MAX, 1, alert, 0, 0, NULL));
+		EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, UINT32_MAX, 1, alert,
+					     0, 0, NULL));
 
 		/* the args pointer itself */
 		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, NULL));
@@ -1298,9 +1307,11 @@ NT_TEST(wait_bad_objects)
 
 			/* as the alert (fd 0 would mean "no alert", -1 is not 0) */
 			objs[0] = sem;
-			EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 1, 1, bad[i], 0, 0, NULL))
+			EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 1, 1, bad[i],
+						     0, 0, NULL))
 				TH_LOG("%s bad alert #%u (fd %d)", wait_names[w], i, bad[i]);
-			EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 0, 1, bad[i], 0, 0, NULL))
+			EXPECT_ERRNO(EINVAL, do_wait(self->dev, req, objs, 0, 1, bad[i],
+						     0, 0, NULL))
 				TH_LOG("%s bad alert #%u, count 0", wait_names[w], i);
 		}
 		/* An alert that is an object of this instance but not an event. */
@@ -1651,7 +1662,8 @@ NT_TEST(wait_alert)
 		EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_RESET, NULL));
 
 		/* with some objects signaled, a wait-all takes the alert,
-		 * acquiring nothing */
+		 * acquiring nothing
+		 */
 		if (w == 1) {
 			EXPECT_OK(sem_release(sem, 1, NULL));
 			EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_SET, NULL));
@@ -1665,7 +1677,8 @@ NT_TEST(wait_alert)
 	}
 
 	/* An object of this instance is required as the alert even for
-	 * count 0; an object that is also the alert is invalid for WAIT_ALL. */
+	 * count 0; an object that is also the alert is invalid for WAIT_ALL.
+	 */
 	objs[0] = alert;
 	EXPECT_ERRNO(EINVAL, wait_all(self->dev, objs, 1, 1, alert, 0, &index));
 	objs[0] = sem;
@@ -1958,7 +1971,8 @@ NT_TEST(abandoned_mutex)
 	objs[2] = event;
 	objs[3] = mutex2;
 	/* not yet satisfiable (mutex2 only abandoned, sem fine, event fine...)
-	 * but first make one object unsignaled: nothing changes */
+	 * but first make one object unsignaled: nothing changes
+	 */
 	EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_RESET, NULL));
 	EXPECT_ERRNO(ETIMEDOUT, wait_all(self->dev, objs, 4, 7, 0, 0, &index));
 	CHECK_MUTEX_ABANDONED(mutex);
@@ -1986,6 +2000,88 @@ NT_TEST(abandoned_mutex)
 	close(mutex2);
 	close(sem);
 	close(event);
+}
+
+/*
+ * Sleeping waits of every size around the driver's internal boundaries
+ * (small waits and large ones may be kept differently), with and without
+ * an alert, woken by their last object or by the alert.
+ */
+NT_TEST(wait_sizes)
+{
+	static const unsigned int sizes[] = { 1, 2, 7, 8, 9, 16, 63, 64 };
+	int sems[NTSYNC_MAX_WAIT_COUNT], alert;
+	unsigned int k, n, a, j;
+	struct waiter w;
+
+	for (j = 0; j < NTSYNC_MAX_WAIT_COUNT; j++)
+		sems[j] = NEW_SEM(self->dev, 0, 1);
+	alert = NEW_EVENT(self->dev, 0, 0);
+
+	for (k = 0; k < ARRAY_SIZE(sizes) && _metadata->passed; k++) {
+		n = sizes[k];
+		for (a = 0; a <= 1; a++) {
+			__u32 al = a ? alert : 0;
+
+			/* WAIT_ANY woken by its last object */
+			START_ANY(&w, self->dev, sems, n, 1, al, FOREVER);
+			wait_for_waiters(sems[n - 1], 1);
+			wait_for_waiters(sems[0], 1);
+			EXPECT_OK(sem_release(sems[n - 1], 1, NULL));
+			CHECK_SEM(sems[n - 1], 0, 1);
+			JOIN(&w);
+			EXPECT_WAITER_OK(&w, n - 1);
+			if (!_metadata->passed)
+				TH_LOG("WAIT_ANY of %u, alert %u", n, a);
+			wait_for_waiters(sems[0], 0);
+
+			/* WAIT_ALL: all but one signaled first, then the last */
+			START_ALL(&w, self->dev, sems, n, 1, al, FOREVER);
+			wait_for_waiters(sems[n - 1], 1);
+			for (j = 0; j + 1 < n; j++)
+				EXPECT_OK(sem_release(sems[j], 1, NULL));
+			EXPECT_FALSE(waiter_done(&w));
+			EXPECT_OK(sem_release(sems[n - 1], 1, NULL));
+			for (j = 0; j < n; j++)
+				CHECK_SEM(sems[j], 0, 1);
+			JOIN(&w);
+			EXPECT_WAITER_OK(&w, 0);
+			if (!_metadata->passed)
+				TH_LOG("WAIT_ALL of %u, alert %u", n, a);
+			wait_for_waiters(sems[n - 1], 0);
+
+			if (!a)
+				continue;
+			/* both woken by the alert: index == count, nothing taken */
+			START_ANY(&w, self->dev, sems, n, 1, alert, FOREVER);
+			wait_for_waiters(sems[n - 1], 1);
+			EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_SET, NULL));
+			JOIN(&w);
+			EXPECT_WAITER_OK(&w, n);
+			if (!_metadata->passed)
+				TH_LOG("WAIT_ANY of %u by alert", n);
+			START_ALL(&w, self->dev, sems, n, 1, alert, FOREVER);
+			wait_for_waiters(sems[n - 1], 1);
+			for (j = 0; j + 1 < n; j++)
+				EXPECT_OK(sem_release(sems[j], 1, NULL));
+			EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_SET, NULL));
+			JOIN(&w);
+			EXPECT_WAITER_OK(&w, n);
+			if (!_metadata->passed)
+				TH_LOG("WAIT_ALL of %u by alert", n);
+			CHECK_EVENT(alert, 0, 0);
+			for (j = 0; j + 1 < n; j++) {
+				CHECK_SEM(sems[j], 1, 1);
+				EXPECT_OK(wait_any(self->dev, &sems[j], 1, 1, 0, 0, NULL));
+			}
+			wait_for_waiters(sems[n - 1], 0);
+		}
+	}
+	for (j = 0; j < NTSYNC_MAX_WAIT_COUNT; j++) {
+		EXPECT_FDINFO(sems[j], "ntsync-waiters", 0);
+		close(sems[j]);
+	}
+	close(alert);
 }
 
 /* ========================================================================
@@ -2666,7 +2762,8 @@ NT_TEST(close_during_wait)
 
 	/* Closing the only fd during a timed wait: it times out normally.
 	 * (Should the wait already have timed out before it is seen queued,
-	 * the result must be the same.) */
+	 * the result must be the same.)
+	 */
 	alert = NEW_EVENT(self->dev, 0, 0);
 	sem = NEW_SEM(self->dev, 0, 1);
 	objs[0] = sem;
@@ -2682,7 +2779,8 @@ NT_TEST(close_during_wait)
 
 NT_TEST(object_outlives_device_fd)
 {
-	int dev2, sem, mutex, event;
+	int dev2, sem, sem2, mutex, event;
+	struct waiter w;
 	__u32 prev;
 
 	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
@@ -2699,6 +2797,21 @@ NT_TEST(object_outlives_device_fd)
 	CHECK_MUTEX(mutex, 0, 0);
 	EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_SET, &prev));
 	CHECK_EVENT(event, 0, 1);
+
+	/* The instance's fd is closed while one of its waits sleeps. */
+	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, dev2);
+	sem2 = NEW_SEM(dev2, 0, 1);
+	START_ANY(&w, dev2, &sem2, 1, 1, 0, FOREVER);
+	wait_for_waiters(sem2, 1);
+	close(dev2);
+	wait_for_waiters(sem2, 1);
+	EXPECT_FALSE(waiter_done(&w));
+	EXPECT_OK(sem_release(sem2, 1, NULL));
+	JOIN(&w);
+	EXPECT_WAITER_OK(&w, 0);
+	CHECK_SEM(sem2, 0, 1);
+	close(sem2);
 
 	/* still another instance's objects */
 	EXPECT_ERRNO(EINVAL, wait_any(self->dev, &sem, 1, 1, 0, 0, NULL));
@@ -2961,7 +3074,8 @@ static int timens_child(int dev, __u64 parent_mono, __u64 offset_ns)
 	if (sem < 0 || alert < 0)
 		return 11;
 	/* If the driver used the host's clock it would wait for hours; the
-	 * watchdog then ends the wait through its alert. */
+	 * watchdog then ends the wait through its alert.
+	 */
 	if (pthread_create(&th, NULL, timens_watchdog, &alert))
 		return 12;
 
@@ -3028,7 +3142,9 @@ NT_TEST(timeout_time_namespace)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("time namespace child failed at step %d (x0: waited until the watchdog, i.e. the namespace offset was ignored; x1: wrong error; x2: expired before the deadline; x3: far too late)",
+		TH_LOG("time namespace child failed at step %d (x0: waited until the "
+		       "watchdog, i.e. the namespace offset was ignored; x1: wrong "
+		       "error; x2: expired before the deadline; x3: far too late)",
 		       WEXITSTATUS(status));
 }
 
@@ -3150,8 +3266,10 @@ NT_TEST(fdinfo_waiters)
  */
 
 #define STRESS_THREADS		8
-#define STRESS_ITERATIONS	3000
+#define STRESS_ITERATIONS	5000
 #define STRESS_SEM_INIT		4
+/* Normally a few seconds even under emulation. */
+#define STRESS_DEADLINE_NS	(200 * NSEC_PER_SEC)
 
 struct stress_shared {
 	int dev, m1, m2, sem, ev_auto, ev_manual;
@@ -3166,8 +3284,10 @@ struct stress_thread {
 	unsigned int id;
 	pthread_t thread;
 	unsigned long c1, c2, sem_acq, sem_rel, ev_prod, ev_cons;
-	unsigned long errors, overlaps, ops;
+	unsigned long errors, overlaps;
+	unsigned long ops;	/* read by the main thread while running */
 	int last_line, last_errno;
+	int done;
 };
 
 #define STRESS_FAIL(t) do { \
@@ -3208,7 +3328,7 @@ static void *stress_main(void *arg)
 		rnd ^= rnd << 13;
 		rnd ^= rnd >> 17;
 		rnd ^= rnd << 5;
-		t->ops++;
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		switch (rnd % 10) {
 		case 0:	/* m1, recursively */
 			objs[0] = sh->m1;
@@ -3337,10 +3457,11 @@ static void *stress_main(void *arg)
 			break;
 		}
 	}
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-TEST_F_TIMEOUT(ntsync, stress, 600)
+TEST_F_TIMEOUT(ntsync, stress, 300)
 {
 	struct stress_thread t[STRESS_THREADS];
 	unsigned long c1 = 0, c2 = 0, acq = 0, rel = 0, prod = 0, cons = 0;
@@ -3363,6 +3484,20 @@ TEST_F_TIMEOUT(ntsync, stress, 600)
 		t[i].sh = &sh;
 		t[i].id = i;
 		ASSERT_EQ(0, pthread_create(&t[i].thread, NULL, stress_main, &t[i]));
+	}
+	/* A lost wake-up shows as a thread that never finishes. */
+	for (i = 0; i < STRESS_THREADS; i++) {
+		if (poll_int_for(&t[i].done, 1, STRESS_DEADLINE_NS)) {
+			unsigned int j;
+
+			for (j = 0; j < STRESS_THREADS; j++)
+				TH_LOG("thread %u: %s after %lu of %u operations", j,
+				       __atomic_load_n(&t[j].done, __ATOMIC_ACQUIRE) ?
+				       "finished" : "STUCK",
+				       __atomic_load_n(&t[j].ops, __ATOMIC_RELAXED),
+				       STRESS_ITERATIONS);
+			ASSERT_TRUE(0) TH_LOG("stress threads stuck (lost wake-up?)");
+		}
 	}
 	for (i = 0; i < STRESS_THREADS; i++) {
 		pthread_join(t[i].thread, NULL);
