@@ -268,8 +268,11 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 
 	if (sem->type != NTSYNC_TYPE_SEM)
 		return -EINVAL;
-	if (get_user(count, user_count) || put_user(count, user_count))
+	if (!user_access_begin(user_count, sizeof(*user_count)))
 		return -EFAULT;
+	unsafe_get_user(count, user_count, efault);
+	unsafe_put_user(count, user_count, efault);
+	user_access_end();
 
 	all = ntsync_lock_obj(dev, sem);
 	prev_count = sem->u.sem.count;
@@ -285,6 +288,10 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	if (!ret && put_user(prev_count, user_count))
 		ret = -EFAULT;
 	return ret;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
@@ -815,17 +822,22 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 
 	/*
 	 * Most waits find an object free: take the first one without
-	 * queueing anywhere.
+	 * queueing anywhere.  Nobody else can see q yet, so there is no
+	 * race to settle on q.signaled either.
 	 */
-	for (i = 0; i < total && atomic_read(&q.signaled) == -1; i++) {
+	for (i = 0; i < total; i++) {
 		struct ntsync_obj *obj = q.entries[i].obj;
 		bool all = ntsync_lock_obj(dev, obj);
+		bool free = ntsync_obj_can_acquire(obj, q.owner);
 
-		ntsync_try_wake_entry(&q.entries[i]);
+		if (free) {
+			q.ownerdead = ntsync_obj_acquire(obj, q.owner);
+			atomic_set(&q.signaled, i);
+		}
 		ntsync_unlock_obj(dev, obj, all);
+		if (free)
+			goto out;
 	}
-	if (atomic_read(&q.signaled) != -1)
-		goto out;
 
 	/*
 	 * Queue on each object in turn and try it again: an object signaled
