@@ -1,0 +1,344 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: boot the newest Debian sid kernel under QEMU (2 vCPUs, TCG) and, in that one boot,
+# alternate the kernel's own ntsync.ko and this tree's with rmmod/insmod, running
+# tools/bench/ntsync-bench under each (see guest-init for the schedule).  Prints a Markdown table of
+# medians and speed ratios, and writes it with a chart and the raw numbers to build/bench/.
+#
+#   NTSYNC_BENCH_ROUNDS    rounds (default 10: 20 runs of each case under each module)
+#   NTSYNC_BENCH_SECONDS   the time one repetition of a case is calibrated to (default 0.15)
+#   NTSYNC_BENCH_SCALE     multiplies every calibrated iteration count (default 1)
+#   NTSYNC_BENCH_REPS      timed repetitions per case and run (default 3)
+#   NTSYNC_BENCH_PUBLISH   1 (default): also copy the table to tools/bench/results.md and into
+#                          README.md, and the chart to Documentation/bench.png; 0: only build/bench
+#   NTSYNC_BENCH_LANE      the suite whose kernel is measured (default sid; it must ship ntsync.ko)
+# and lib.sh's knobs (NTSYNC_CACHE, NTSYNC_OUT, NTSYNC_TIMEOUT, NTSYNC_REFRESH).
+# "bench.sh report" analyses (and publishes) the last run again without booting.
+set -euo pipefail
+BENCHDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${NTSYNC_OUT:=$(cd "$BENCHDIR/../.." && pwd)/build/bench}"
+: "${NTSYNC_TIMEOUT:=2400}"
+export NTSYNC_OUT NTSYNC_TIMEOUT
+# shellcheck source=tools/vm/lib.sh
+. "$BENCHDIR/../vm/lib.sh"
+
+ROUNDS=${NTSYNC_BENCH_ROUNDS:-10}
+SECONDS_PER_REP=${NTSYNC_BENCH_SECONDS:-0.15}
+SCALE=${NTSYNC_BENCH_SCALE:-1}
+REPS=${NTSYNC_BENCH_REPS:-3}
+PUBLISH=${NTSYNC_BENCH_PUBLISH:-1}
+lane=${NTSYNC_BENCH_LANE:-sid}
+
+# fetch_intree_module ROOT ABI: $CACHE/bench/ABI/ntsync-intree.ko, the kernel's own module,
+# uncompressed, from whichever package of that kernel holds it.
+fetch_intree_module() {
+	local root=$1 abi=$2 dir=$CACHE/bench/$2 dl pkg deb='' member='' dec re
+	local out=$dir/ntsync-intree.ko
+	[ -s "$out" ] && return 0
+	say "fetching the $abi kernel's own ntsync.ko"
+	mkdir -p "$dir"
+	dl=$root/tmp/ntsync-bench-dl
+	re=$(printf '%s' "$abi" | sed 's/[.+]/\\&/g')
+	[ "$root" = / ] || cp /etc/resolv.conf "$root/etc/resolv.conf"
+	for pkg in "linux-modules-$abi" "linux-image-$abi" "linux-binary-$abi" "linux-image-$abi-unsigned"; do
+		rm -rf "$dl"
+		mkdir -p "$dl"
+		in_root "$root" sh -c "cd /tmp/ntsync-bench-dl && apt-get download $pkg" >>"$LOG" 2>&1 || continue
+		deb=$(ls "$dl"/*.deb)
+		member=$(dpkg-deb --fsys-tarfile "$deb" | tar -t |
+			 grep -E "/lib/modules/$re/kernel/drivers/misc/ntsync\.ko(\.xz|\.zst|\.gz)?\$" |
+			 head -n 1) || true
+		[ -z "$member" ] || break
+	done
+	[ -n "$member" ] || die "no package of $abi holds kernel/drivers/misc/ntsync.ko"
+	case $member in
+	*.xz)  dec=(xz -dc) ;;
+	*.zst) install_missing zstd; dec=(zstd -dcq) ;;
+	*.gz)  dec=(gzip -dc) ;;
+	*)     dec=(cat) ;;
+	esac
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" | "${dec[@]}" >"$dir/tmp.ko"
+	rm -rf "$dl"
+	[ "$(modinfo -F name "$dir/tmp.ko")" = ntsync ] || die "$member is not an ntsync module"
+	mv "$dir/tmp.ko" "$out"
+}
+
+# make_bench_initrd DIR: DIR/initrd with busybox, tools/bench/guest-init as /init, both modules,
+# the benchmark and its configuration.
+make_bench_initrd() {
+	local dir=$1 st=$1/initrd.d id
+	rm -rf "$st"
+	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
+	cp /bin/busybox "$st/bin/busybox"
+	cp "$BENCHDIR/guest-init" "$st/init"
+	chmod 755 "$st/init"
+	mknod -m 600 "$st/dev/console" c 5 1
+	cp "$dir/ntsync.ko" "$st/ntsync-ours.ko"
+	cp "$dir/ntsync-intree.ko" "$st/ntsync-intree.ko"
+	id=$(readelf -n "$dir/ntsync.ko" | sed -n 's/^ *Build ID: *//p') || true
+	[ -n "$id" ] || die "ntsync.ko has no build ID"
+	echo "$id" >"$st/ours.build-id"
+	cp "$dir/ntsync-bench" "$st/ntsync-bench"
+	printf 'ROUNDS=%s\nPER_REP=%s\nSCALE=%s\nREPS=%s\n' "$ROUNDS" "$SECONDS_PER_REP" "$SCALE" "$REPS" \
+		>"$st/bench.conf"
+	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
+	rm -rf "$st"
+}
+
+# runs RESULTS-LOG: one line "GROUP CASE VALUE" per case and run, VALUE being the median of the
+# run's repetitions (ns/op) or "n/a"; GROUP is intree-A, intree-B, ours or floors.
+runs() {
+	awk '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	/^@@run / { group = $2; next }
+	/^@@exit / { group = ""; next }
+	/^@b / && group != "" {
+		if ($3 == "n/a") { print group, $2, "n/a"; next }
+		n = 0
+		for (i = 3; i <= NF; i++) v[++n] = $i + 0
+		printf "%s %s %.1f\n", group, $2, median(v, n)
+	}' "$1"
+}
+
+# report RUNS DESCRIPTIONS KERNEL OURS: the Markdown report (stdout) and chart data (to $OUT/chart.dat).
+report() {
+	awk -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
+	    -v load0="$LOAD0" -v load1="$LOAD1" -v chart="$OUT/chart.dat" '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	# med(GROUPS, CASE): median over the runs of the groups (space-separated) for the case.
+	function med(groups, c,    g, ng, k, i, n, a) {
+		ng = split(groups, g, " ")
+		n = 0
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
+		return n ? median(a, n) : -1
+	}
+	function lo(groups, c,    g, ng, k, i, m) {
+		ng = split(groups, g, " "); m = -1
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
+		return m
+	}
+	function hi(groups, c,    g, ng, k, i, m) {
+		ng = split(groups, g, " "); m = -1
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) if (val[g[k], c, i] > m) m = val[g[k], c, i]
+		return m
+	}
+	# rmed(GROUPS, C1, C2): median over the runs of C1 / C2 within the same run.
+	function rmed(groups, c1, c2,    g, ng, k, i, n, a) {
+		ng = split(groups, g, " ")
+		n = 0
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c1]; i++)
+				if (val[g[k], c2, i] > 0) a[++n] = val[g[k], c1, i] / val[g[k], c2, i]
+		return n ? median(a, n) : -1
+	}
+	function ns(x) { return x < 0 ? "—" : x >= 100000 ? sprintf("%.0f", x) : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+	function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2fx", a / b) : "—" }
+	FNR == 1 { file++ }
+	file == 1 { name = $1; kind[name] = $2; sub(/^[^\t]*\t[^\t]*\t/, ""); desc[name] = $0
+		    order[++ncases] = name; next }
+	file == 2 {
+		if ($3 == "n/a") { na[$1, $2] = 1; next }
+		val[$1, $2, ++cnt[$1, $2]] = $3
+	}
+	END {
+		target["wait-any-signaled"] = 1.4; target["wait-any-64-last"] = 1.5
+		target["sem-release-wait"] = 1.3
+		nA = cnt["intree-A", order[1]]; nB = cnt["intree-B", order[1]]; nO = cnt["ours", order[1]]
+		print "# ntsync benchmark: this tree against the kernel'"'"'s own ntsync.ko"
+		print ""
+		printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \
+		       "ran four times in a row, alternating the two modules (rmmod/insmod): in all, each " \
+		       "case ran %d times under the in-tree module (A %d, B %d) and %d times under ours, " \
+		       "each run a warm-up and %d timed repetitions of the same calibrated iteration count " \
+		       "(scale %s). Ours: %s. Host load average before/after: %s / %s.\n\n", kernel,
+		       rounds, nA + nB, nA, nB, nO, reps, scale, ours, load0, load1
+		print "- **ns/op**: median over the runs of each run'"'"'s median repetition."
+		print "- **speed** = in-tree ns/op ÷ ours ns/op: **above 1 means ours is faster**."
+		print "- **noise** = in-tree A ÷ in-tree B, the in-tree module against itself in the same " \
+		      "boot (each half has half the runs): a speed this close to 1 means nothing."
+		print "- **met**: the speed reaches the target; for a target of 1.0x, *noise* means below 1 " \
+		      "but by less than the noise; *too noisy*: the noise is 1.5x or more, this boot cannot " \
+		      "tell."
+		print ""
+		print "| case | in-tree ns/op | ours ns/op | speed (in-tree/ours) | noise (A/B) | target | met |"
+		print "|---|---:|---:|---:|---:|---:|:---:|"
+		for (k = 1; k <= ncases; k++) {
+			c = order[k]
+			if (kind[c] != "driver") continue
+			t = med("intree-A intree-B", c); o = med("ours", c)
+			a = med("intree-A", c); b = med("intree-B", c)
+			tg = c in target ? sprintf("≥ %.1fx", target[c]) : c == "unknown-ioctl" ? "(floor)" : "≥ 1.0x"
+			sp = t > 0 && o > 0 ? t / o : 0
+			nz = a > 0 && b > 0 ? (a > b ? a / b : b / a) : 1
+			goal = c in target ? target[c] : 1
+			met = sp >= goal ? "yes" : goal == 1 && sp * nz >= 1 ? "noise" : "**no**"
+			if (nz >= 1.5) met = "too noisy"
+			if (c == "unknown-ioctl") met = ""
+			printf "| `%s` | %s | %s | **%s** | %s | %s | %s |\n", c, ns(t), ns(o), ratio(t, o), ratio(a, b), tg, met
+			if (c != "unknown-ioctl")
+				printf "%s %.4f %.4f %.2f\n", c, (t > 0 && o > 0 ? t / o : 0),
+				       (a > 0 && b > 0 ? a / b : 0), (c in target ? target[c] : 1) >chart
+			tt[c] = t; oo[c] = o
+		}
+		print ""
+		printf "Wait-any on a signaled object costs **%.2f×** an unknown ioctl (ENOTTY, the cost of " \
+		       "reaching the driver at all) with the in-tree module, **%.2f×** with ours (median over " \
+		       "the runs of the two measured in the same run).\n\n",
+		       rmed("intree-A intree-B", "wait-any-signaled", "unknown-ioctl"),
+		       rmed("ours", "wait-any-signaled", "unknown-ioctl")
+		print "## Floors: the same ping-pong without ntsync"
+		print ""
+		printf "What NT emulators did before ntsync, measured once per round (%d rounds, the " \
+		       "range is over rounds); the ntsync rows repeat the table above.\n\n", cnt["floors", "futex-pingpong-2cpu"]
+		print "| round trip | ns/op | range | vs ours ntsync |"
+		print "|---|---:|---:|---:|"
+		split("2cpu 1cpu", where, " ")
+		for (w = 1; w <= 2; w++) {
+			ref = oo["pingpong-" where[w]]
+			printf "| ntsync events, in-tree, %s | %s | %s–%s | %s |\n", where[w], ns(tt["pingpong-" where[w]]),
+			       ns(lo("intree-A intree-B", "pingpong-" where[w])), ns(hi("intree-A intree-B", "pingpong-" where[w])),
+			       ratio(tt["pingpong-" where[w]], ref)
+			printf "| ntsync events, ours, %s | %s | %s–%s | 1.00x |\n", where[w], ns(ref),
+			       ns(lo("ours", "pingpong-" where[w])), ns(hi("ours", "pingpong-" where[w]))
+			split("futex eventfd waitv", prim, " ")
+			split("futex (FUTEX_WAIT/WAKE)|eventfd + poll (esync)|futex_waitv (fsync)", pname, "|")
+			for (p = 1; p <= 3; p++) {
+				c = prim[p] "-pingpong-" where[w]
+				if (("floors", c) in na) { printf "| %s, %s | n/a | | |\n", pname[p], where[w]; continue }
+				f = med("floors", c)
+				printf "| %s, %s | %s | %s–%s | %s |\n", pname[p], where[w], ns(f),
+				       ns(lo("floors", c)), ns(hi("floors", c)), ratio(f, ref)
+			}
+		}
+		print ""
+		print "In the last column, above 1 means the round trip is slower than ours over ntsync."
+		print ""
+		print "## Cases"
+		print ""
+		for (k = 1; k <= ncases; k++)
+			printf "- `%s`: %s\n", order[k], desc[order[k]]
+	}' "$2" "$1"
+}
+
+# chart DATA PNG: the speed of each case with the noise next to it, and the targets.
+chart() {
+	gnuplot <<EOF
+set terminal pngcairo size 1000,600 font "sans,10"
+set output "$2"
+set title "ntsync: this tree against the kernel's own module ($KERNEL, QEMU TCG, medians)"
+set ylabel "speed = in-tree time / our time  (>1: ours faster)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set yrange [0:*]
+set xtics rotate by 30 right scale 0 nomirror
+set key outside top center horizontal
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 1.5 lc rgb "black" front
+plot "$1" using 2:xtic(1) title "ours vs in-tree" lc rgb "#3572b0", \
+     "" using 3 title "noise: in-tree A vs B" lc rgb "#b0b0b0", \
+     "" using (\$0 - 0.25):(\$4 > 1 ? \$4 : 1/0) with points pt 9 ps 1.6 lc rgb "#d62728" title "target (others: 1)", \
+     "" using (\$0 - 0.25):2:(sprintf("%.2f", \$2)) with labels offset 0,0.8 font "sans,9" notitle
+EOF
+}
+
+# analyse: the report, chart and (with PUBLISH=1) the published copies, from $OUT/raw.log and
+# $OUT/meta (what the boot below leaves).
+analyse() {
+	local abi lane load0 load1 ours r=$OUT/raw.log
+	[ -s "$r" ] && [ -s "$OUT/meta" ] || die "no benchmark run in $OUT to report on"
+	read -r abi lane load0 load1 ours <"$OUT/meta"
+	LOAD0=${load0//,/ } LOAD1=${load1//,/ } KERNEL=$abi
+	ROUNDS=$(sed -n 's/^@@config rounds=\([0-9]*\).*/\1/p' "$r")
+	REPS=$(sed -n 's/^@@config.* reps=\([0-9]*\).*/\1/p' "$r")
+	SCALE=$(sed -n 's/^@@config.* scale=\([0-9.]*\).*/\1/p' "$r")
+	runs "$r" >"$OUT/runs.txt"
+	make -s -C "$BENCHDIR" OUTPUT="$OUT" >/dev/null
+	"$OUT/ntsync-bench" list >"$OUT/cases.txt"
+	report "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" >"$OUT/results.md"
+	chart "$OUT/chart.dat" "$OUT/bench.png"
+	cat "$OUT/results.md"
+	echo
+	echo "bench: wrote $OUT/results.md, $OUT/bench.png, $OUT/runs.txt (per run), $OUT/raw.log"
+	[ "$PUBLISH" = 1 ] || return 0
+	cp "$OUT/results.md" "$REPO/tools/bench/results.md"
+	mkdir -p "$REPO/Documentation"
+	cp "$OUT/bench.png" "$REPO/Documentation/bench.png"
+	# README.md: the report (headings one level down) between the markers of its Performance
+	# section.
+	if grep -q '^<!-- bench-results:begin -->' "$REPO/README.md"; then
+		awk -v res="$OUT/results.md" '
+			/^<!-- bench-results:begin -->/ {
+				print
+				while ((getline l <res) > 0)
+					if (l !~ /^# /) { sub(/^## /, "### ", l); print l }
+				skip = 1
+				next
+			}
+			/^<!-- bench-results:end -->/ { skip = 0 }
+			!skip' "$REPO/README.md" >"$OUT/README.md.new"
+		cat "$OUT/README.md.new" >"$REPO/README.md"
+		rm -f "$OUT/README.md.new"
+	fi
+	echo "bench: published to tools/bench/results.md, Documentation/bench.png and README.md"
+}
+
+if [ "${1:-}" = report ]; then	# analyse the last run again, without booting
+	exec 4>&1
+	analyse
+	exit 0
+fi
+
+setup_start
+load0=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)
+d=$OUT/run
+rm -rf "$d" "$OUT/raw.log" "$OUT/meta"
+mkdir -p "$d"
+install_missing "${HOST_PKGS[@]}" gnuplot-nox
+copy_tree
+say "preparing the $lane kernel"
+prepare_kernel "$lane" "$d"
+abi=$(cat "$d/abi")
+fetch_intree_module "$(cat "$d/root")" "$abi"
+cp "$CACHE/bench/$abi/ntsync-intree.ko" "$d/ntsync-intree.ko"
+say "building the module for $abi"
+build_module "$d"
+say "building the benchmark"
+quiet make -C "$OUT/src/tools/bench" OUTPUT="$d"
+[ -x "$d/ntsync-bench" ] || die "tools/bench did not produce ntsync-bench"
+make_bench_initrd "$d"
+say "booting $abi under QEMU: $ROUNDS rounds (a few minutes; progress below)"
+start=$SECONDS
+rc=0
+boot "$d" demo || rc=$?
+say "the guest ran $((SECONDS - start)) s"
+
+r=$d/results.log
+fail=$(grep '^@@check fail' "$r" || true)
+bad=$(bad_klog_lines "$r")
+[ -z "$fail" ] || printf 'bench: %s\n' "$fail" "$(grep '^ntsync-bench:' "$r" || true)"
+[ -z "$bad" ] || printf 'bench: kernel log shows trouble:\n%s\n' "$bad"
+if [ "$rc" != 0 ] || ! grep -q '^@@done' "$r"; then
+	die "the guest did not finish (status $rc); console: $d/console.log"
+fi
+[ -z "$fail" ] && [ -z "$bad" ] || die "benchmark failed; report: $r, console: $d/console.log"
+cp "$r" "$OUT/raw.log"
+# What "ours" was: the commit, whether the driver differed from it, the module's srcversion.
+ours=$(git -C "$REPO" -c safe.directory="$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$REPO" -c safe.directory="$REPO" diff --quiet HEAD -- '*.c' '*.h' Kbuild 2>/dev/null ||
+	ours="$ours+changes"
+ours="$ours, srcversion $(modinfo -F srcversion "$d/ntsync.ko")"
+echo "$abi $lane $load0 $(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,) $ours" >"$OUT/meta"
+analyse
