@@ -1,0 +1,249 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck disable=SC2317  # (functions run through step look unreachable)
+# make check-debug: the module on debug kernels.  Builds (once; cached) two kernels from Debian's
+# newest linux-source with the host's gcc -- tinyconfig plus tools/debug/debug.config (lockdep,
+# kmemleak, UBSAN, debug objects, failslab, KUnit, ...) plus KASAN or KCSAN -- builds the module
+# against each, and boots each under QEMU with the module, the kselftest suites and the fuzzer:
+#
+#   kasan  KUnit (at load), selftests 64/32-bit, fuzzer (stress + model), failslab fault
+#          injection, rmmod refused while busy / load-unload cycles, kmemleak scan
+#   kcsan  KUnit, selftests 64/32-bit, fuzzer (stress + model), kmemleak scan
+#
+# and requires a clean kernel log: no lockdep, KASAN, KCSAN, UBSAN, kmemleak, debug-objects
+# report, warning or BUG.  Prints TAP; the last line is "N passed, N failed"; any failure makes
+# the exit status non-zero.  Knobs (besides those of tools/vm/lib.sh and tools/debug/lib.sh):
+#
+#   NTSYNC_DEBUG_FLAVORS  kernels to run                       (default "kasan kcsan")
+#   NTSYNC_FUZZ_SECONDS   fuzzing per kernel, stress + model   (default 150)
+#   NTSYNC_FUZZ_SEED      fuzzer seed                          (default: the time; printed)
+#   NTSYNC_UNLOAD_CYCLES  load/unload cycles                   (default 20)
+#   NTSYNC_SRC            tree to test instead of this one (a git work tree; e.g. a scratch
+#                         copy with a planted bug)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/debug}
+# shellcheck source=tools/vm/lib.sh
+. "$here/../vm/lib.sh"
+# shellcheck source=tools/debug/lib.sh
+. "$here/lib.sh"
+[ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
+
+read -r -a FLAVORS <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
+FUZZ_SECONDS=${NTSYNC_FUZZ_SECONDS:-150}
+SEED=${NTSYNC_FUZZ_SEED:-$(date +%s)}
+CYCLES=${NTSYNC_UNLOAD_CYCLES:-20}
+FAILSLAB_ROUNDS=${NTSYNC_FAILSLAB_ROUNDS:-10}
+# Odd intervals only: kmemleak allocates its own record right after each allocation, and with an
+# even interval only those would fail.
+FAILSLAB_INTERVALS="1 3 5 7 11"
+# A guest runs the suites, the fuzzer and the rest under emulation with every check on.
+TIMEOUT=${NTSYNC_TIMEOUT:-$((1200 + FUZZ_SECONDS))}
+DEBUG_PKGS=(flex bison bc libelf-dev libssl-dev xz-utils)
+N=0 PASS=0 FAIL=0
+
+# result ok|fail DESCRIPTION [DETAILS]: one TAP line, details as indented comments.
+result() {
+	N=$((N + 1))
+	if [ "$1" = ok ]; then
+		PASS=$((PASS + 1))
+		echo "ok $N - $2"
+	else
+		FAIL=$((FAIL + 1))
+		echo "not ok $N - $2"
+	fi
+	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
+}
+
+# step DESCRIPTION LOGFILE FUNCTION ARGS...: as in tools/vm/check.sh.  Never call it in a
+# condition: bash would then ignore set -e inside it.
+step() {
+	local desc=$1 log=$2
+	shift 2
+	set +e
+	( set -e; "$@" ) >"$log" 2>&1
+	STEP_RC=$?
+	set -e
+	if [ $STEP_RC = 0 ]; then
+		result ok "$desc$(cat "$log.note" 2>/dev/null)"
+	else
+		result fail "$desc" "$(tail -n 30 "$log")"
+	fi
+	rm -f "$log.note"
+}
+failed() { [ "$STEP_RC" != 0 ]; }
+
+finish() {
+	echo "# logs: $OUT"
+	echo "1..$N"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ] && exit 0
+	exit 1
+}
+
+build_tools() {
+	local h
+	h=$(harness_dir)
+	rm -rf "${OUT:?}/bin"
+	mkdir -p "$OUT/bin"
+	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
+	make -C "$OUT/src/tools/fuzz" OUTPUT="$OUT/bin"
+}
+
+# prepare_debug FLAVOR DIR: the debug kernel, in the shape build_module and boot expect.
+prepare_debug() {
+	local flavor=$1 dir=$2 obj start
+	start=$(date +%s)
+	obj=$(debug_kernel "$flavor")
+	echo / >"$dir/root"
+	cat "$obj/include/config/kernel.release" >"$dir/abi"
+	echo "$obj" >"$dir/kdir"
+	ln -sfn "$obj/arch/x86/boot/bzImage" "$dir/vmlinuz"
+	if [ "$(stat -c %Y "$obj/build-seconds")" -ge "$start" ]; then
+		echo " ($(cat "$dir/abi"), built in $(cat "$obj/build-seconds") s)" >"$dir/prepare.log.note"
+	else
+		echo " ($(cat "$dir/abi"), cached)" >"$dir/prepare.log.note"
+	fi
+}
+
+# The payload: the steps of tools/debug/guest-steps as one-line programs, in order.
+payload() {
+	local flavor=$1 dir=$2 p=$2/payload fuzz=$((FUZZ_SECONDS * 2 / 3))
+	rm -rf "$p"
+	mkdir -p "$p"
+	wrap() { printf '#!/bin/sh\nexec /bin/sh /guest-steps %s\n' "$2" >"$p/$1"; chmod 755 "$p/$1"; echo "$p/$1"; }
+	echo "+$DEBUG_DIR/guest-steps" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32"
+	wrap prep prep
+	echo "$OUT/bin/ntsync" "$OUT/bin/ntsync_32"
+	wrap fuzz-stress "stress $fuzz $SEED"
+	wrap fuzz-model "model $((FUZZ_SECONDS - fuzz)) $((SEED + 7))"
+	if [ "$flavor" = kasan ]; then
+		wrap failslab "failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS"
+		# (while the module is loaded, so that its leak backtraces have symbols)
+		wrap leaks-before-unload leaks
+		wrap unload "unload $CYCLES"
+	fi
+	wrap leaks leaks
+}
+
+# KUnit's KTAP in the guest's kernel log: the first run's cases one by one, then every run.
+parse_kunit() {
+	local flavor=$1 log=$2 kind name rest runs=0 bad=0 notes=''
+	while IFS=$'\t' read -r kind name rest; do
+		case $kind in
+		case) result "$name" "$flavor: KUnit ntsync: $rest" ;;
+		note) notes+=${notes:+$'\n'}$rest ;;
+		suite) runs=$((runs + 1)); [ "$name" = ok ] || bad=$((bad + 1)) ;;
+		esac
+	done < <(sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$log" | sed -E 's/^\[ *[0-9.]+\] //' |
+		awk '/^ *# Subtest: ntsync$/ { run++; on = 1; next }
+		     on && /^    (not )?ok [0-9]+ / && run == 1 {
+			r = $1 == "ok" ? "ok" : "fail"; sub(/^ *(not )?ok [0-9]+ /, "")
+			printf "case\t%s\t%s\n", r, $0; next }
+		     on && /^    # / && run == 1 { sub(/^ *# /, ""); printf "note\t-\t%s\n", $0; next }
+		     on && /^(not )?ok [0-9]+ ntsync/ { printf "suite\t%s\t-\n", $1 == "ok" ? "ok" : "fail"; on = 0 }')
+	if [ "$runs" = 0 ]; then
+		result fail "$flavor: KUnit ntsync: the suite ran when the module loaded" "$notes"
+	elif [ "$bad" = 0 ]; then
+		result ok "$flavor: KUnit ntsync: the suite passed on every load ($runs runs)"
+	else
+		result fail "$flavor: KUnit ntsync: the suite passed on every load ($bad of $runs runs failed)" "$notes"
+	fi
+}
+
+# parse_debug FLAVOR DIR BOOT-STATUS: the guest's report as TAP.
+parse_debug() {
+	local flavor=$1 dir=$2 brc=$3 line prog='' plan='' seen=0 notes='' done='' s bad
+	local -a want
+	local -A ran=()
+	while IFS= read -r line; do
+		case $line in
+		"@@check ok "*)   result ok "$flavor: ${line#@@check ok }" ;;
+		"@@check fail "*) result fail "$flavor: ${line#@@check fail }" ;;
+		"@@run "*)        prog=${line#@@run }; plan='' seen=0 notes=''; ran[$prog]=1 ;;
+		"@@exit "*)
+			s=${line##* }
+			if [ "$s" = 0 ] && [ -n "$plan" ] && [ "$seen" = "$plan" ]; then
+				result ok "$flavor: $prog: all $plan tests reported, exit status 0"
+			else
+				result fail "$flavor: $prog: $seen of ${plan:-no} planned tests reported, exit status $s" "$notes"
+			fi
+			prog='' ;;
+		"@@done") done=1 ;;
+		*)
+			[ -n "$prog" ] || continue
+			case $line in
+			1..*) plan=${line#1..} ;;
+			"ok "*"# SKIP"*) seen=$((seen + 1)); result fail "$flavor: $prog: ${line#ok } (skipped: every test must run)" "$notes"; notes= ;;
+			"ok "*)          seen=$((seen + 1)); result ok "$flavor: $prog: ${line#ok }"; notes= ;;
+			"not ok "*)      seen=$((seen + 1)); result fail "$flavor: $prog: ${line#not ok }" "$notes"; notes= ;;
+			"#"*)            notes+=${notes:+$'\n'}$line ;;
+			esac ;;
+		esac
+	done <"$dir/results.log"
+	[ -z "$prog" ] || result fail "$flavor: $prog: did not finish" "$notes"
+	mapfile -t want <"$dir/initrd.list"
+	for s in "${want[@]}"; do
+		[ -n "${ran[$s]:-}" ] || result fail "$flavor: $s: did not run"
+	done
+	parse_kunit "$flavor" "$dir/results.log"
+	if [ -n "$done" ] && [ "$brc" = 0 ]; then
+		result ok "$flavor: guest finished"
+	else
+		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
+		result fail "$flavor: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
+			"$(tail -n 30 "$dir/console.log")"
+	fi
+	bad=$(bad_klog_lines "$dir/results.log")
+	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
+		result fail "$flavor: kernel log clean (no kernel log from the guest)" \
+			"$(grep -E "$KLOG_BAD" "$dir/console.log" | head -n 40)"
+	elif [ -z "$bad" ]; then
+		result ok "$flavor: kernel log clean (no lockdep/KASAN/KCSAN/UBSAN/kmemleak report, warning or BUG)"
+	else
+		result fail "$flavor: kernel log clean" "$(printf '%s\n' "$bad" | head -n 60)
+--- the first reports in full:
+$(sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$dir/results.log" |
+  sed -n '/ntsync-lane: loading the module/,$p' | grep -E -A 25 -m 3 "$KLOG_BAD" | head -n 80)"
+	fi
+}
+
+# Like setup_start, but this lane's own lock serialises its runs (kernel builds included), and
+# the lock shared with the other lanes is only held while a guest runs.
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get, mknod)"
+exec 4>&1
+mkdir -p "$CACHE" "$OUT" "$DEBUG_CACHE"
+exec 8>"$DEBUG_CACHE/lock"
+flock -n 8 || { say "waiting for the other run that holds $DEBUG_CACHE/lock"; flock 8; }
+: >"$LOG"
+echo "TAP version 13"
+echo "# fuzzer seed $SEED (NTSYNC_FUZZ_SEED), ${FUZZ_SECONDS}s of fuzzing per kernel"
+step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" "${DEBUG_PKGS[@]}"
+failed && finish
+step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
+failed && finish
+step "build the selftests and the fuzzer (64-bit and 32-bit, static)" "$OUT/tools.log" build_tools
+failed && finish
+
+for flavor in "${FLAVORS[@]}"; do
+	d=$OUT/$flavor
+	rm -rf "$d"
+	mkdir -p "$d"
+	step "$flavor: debug kernel (tinyconfig + debug.config + $flavor.config)" "$d/prepare.log" \
+		prepare_debug "$flavor" "$d"
+	failed && continue
+	step "$flavor: build the module against it" "$d/module.log" build_module "$d"
+	failed && continue
+	mapfile -t files < <(payload "$flavor" "$d" | tr ' ' '\n')
+	printf '%s\n' "${files[@]}" | grep -v '^+' | xargs -n 1 basename >"$d/initrd.list"
+	step "$flavor: initramfs" "$d/initrd.log" make_initrd "$d" "${files[@]}"
+	failed && continue
+	say "$flavor: booting $(cat "$d/abi") (about $((FUZZ_SECONDS / 60 + 3)) minutes)"
+	exec 9>"$CACHE/lock"
+	flock -n 9 || { say "waiting for $CACHE/lock (another lane's guest)"; flock 9; }
+	brc=0
+	boot "$d" check || brc=$?
+	exec 9>&-
+	parse_debug "$flavor" "$d" "$brc"
+done
+finish
