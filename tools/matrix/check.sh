@@ -1,0 +1,583 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck disable=SC2317,SC2016  # (functions run through step look unreachable; the
+# single-quoted scripts run inside chroots)
+# make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
+# distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
+# suite's linux-headers-amd64 and so the kernel's own compiler):
+#   - build the module warning-free at W=1;
+#   - "make dkms-install KVER=<kernel>" in a throw-away overlay of the chroot, where the kernel's
+#     own ntsync.ko (if any) and modules.* are installed too; check the DKMS and module versions,
+#     then "make dkms-remove" and check that nothing is left;
+#   - boot the kernel under QEMU with the DKMS-installed module and that module tree: run the
+#     64-bit and 32-bit kselftest suites, rmmod, "modprobe ntsync" must load ours, and where the
+#     kernel ships its own ntsync, either module must refuse to load over the other;
+#   - scan the kernel log.
+# Then, once: "make install"/"make uninstall" (DESTDIR on the host; for real in the bookworm and
+# sid chroots, where sid's linux-libc-dev owns a linux/ntsync.h), and "make deb" built in a
+# bookworm chroot and installed, checked and purged in bookworm and sid chroots.
+# Prints TAP, a summary table and "N passed, N failed, N skipped"; non-zero on any failure.
+#
+#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid;
+#                    "" for none)
+#   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
+#   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
+#   <repo>/build/matrix here.
+set -euo pipefail
+NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/matrix}
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+
+read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
+read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
+SUITES=(ntsync ntsync_32)
+N=0 PASS=0 FAIL=0 SKIP=0
+declare -A SUM=()   # SUM[lane,column]: the summary table's cells
+
+# result ok|fail|skip DESCRIPTION [DETAILS]: one TAP line, details as indented comments.
+result() {
+	N=$((N + 1))
+	case $1 in
+	ok)   PASS=$((PASS + 1)); echo "ok $N - $2" ;;
+	skip) SKIP=$((SKIP + 1)); echo "not ok $N - $2 (skipped: every test must run)" ;;
+	*)    FAIL=$((FAIL + 1)); echo "not ok $N - $2" ;;
+	esac
+	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
+}
+
+# step DESCRIPTION LOGFILE FUNCTION ARGS...: as in tools/vm/check.sh.
+step() {
+	local desc=$1 log=$2 t0=$SECONDS
+	shift 2
+	set +e
+	( set -e; "$@" ) >"$log" 2>&1
+	STEP_RC=$?
+	set -e
+	if [ $STEP_RC = 0 ]; then
+		result ok "$desc ($((SECONDS - t0))s)"
+	else
+		result fail "$desc" "$(tail -n 30 "$log")"
+	fi
+}
+failed() { [ "$STEP_RC" != 0 ]; }
+
+# Show a step's log (the parts the report wants a reader to see) as TAP comments.
+show() { sed 's/^/#   /' "$@"; }
+
+# --- chroots and overlays ------------------------------------------------------------------
+
+# The packages a lane's chroot needs besides the kernel headers: DKMS, and in bookworm, which
+# builds the .deb, build-essential and debhelper with dh-dkms.
+lane_pkgs() {
+	echo dkms
+	[ "$1" != bookworm ] || echo build-essential debhelper dh-dkms
+}
+
+# matrix_prepare LANE DIR: the lane's chroot (tools/vm/lib.sh's setup_chroot) with lane_pkgs,
+# and the kernel image; writes DIR/root, DIR/abi, DIR/vmlinuz like prepare_kernel.
+matrix_prepare() {
+	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi p missing=()
+	setup_chroot "$lane"
+	for p in $(lane_pkgs "$lane"); do
+		in_root "$root" dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} != 0 ]; then
+		say "$lane: installing ${missing[*]} in the chroot"
+		rm -f "$root/.ntsync-ok"
+		cp /etc/resolv.conf "$root/etc/resolv.conf"
+		quiet in_root "$root" apt-get update
+		quiet in_root "$root" apt-get install -y --no-install-recommends "${missing[@]}"
+		quiet in_root "$root" apt-get clean
+		touch "$root/.ntsync-ok"
+	fi
+	abi=$(kernel_abi "$root")
+	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $lane"
+	fetch_kernel "$root" "$abi"
+	echo "$root" >"$dir/root"
+	echo "$abi" >"$dir/abi"
+	ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	in_root "$root" sh -c "grep -o 'gcc-[0-9]*' /usr/src/linux-headers-$abi/.kernelvariables ||
+		sed -n 's/^CONFIG_CC_VERSION_TEXT=\"\(.*\)\"/\1/p' /usr/src/linux-headers-$abi/.config" |
+		head -n 1 | sed 's/^\(gcc-[0-9]*\).*/\1/; s/^gcc ([^)]*) \([0-9]*\).*/gcc-\1/' >"$dir/cc"
+}
+
+# in_overlay ROOT OVL CMD...: run CMD in a copy-on-write view of the chroot ROOT: changes land in
+# OVL/upper and vanish with it; the cached chroot stays as it was.  OVL/xfer is /xfer inside.
+in_overlay() {
+	local root=$1 ovl=$2
+	shift 2
+	mkdir -p "$ovl/upper" "$ovl/work" "$ovl/merged" "$ovl/xfer"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	unshare -m -- sh -ec 'r=$1 o=$2; shift 2
+		mount -t overlay overlay -o "lowerdir=$r,upperdir=$o/upper,workdir=$o/work" "$o/merged"
+		mount -t proc proc "$o/merged/proc"
+		mkdir -p "$o/merged/xfer"
+		mount --bind "$o/xfer" "$o/merged/xfer"
+		exec chroot "$o/merged" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$ovl" "$@"
+}
+drop_overlay() { rm -rf "$1"; }
+
+# A clean source tree of the module (what the scratch copy holds) at OVL/xfer/src.
+stage_src() {
+	rm -rf "$1/xfer/src"
+	mkdir -p "$1/xfer"
+	cp -a "$OUT/src" "$1/xfer/src"
+}
+
+# --- a kernel lane -------------------------------------------------------------------------
+
+# dkms_lane DIR: make dkms-install for the lane's kernel in an overlay of its chroot, where the
+# kernel's own module tree part is installed first; keep that /lib/modules/ABI in DIR/modtree
+# and the installed module, uncompressed, as DIR/ntsync.ko.  Then make dkms-remove.
+dkms_lane() {
+	local dir=$1 root abi ovl=$1/ovl ko ver dver
+	root=$(cat "$dir/root")
+	abi=$(cat "$dir/abi")
+	drop_overlay "$ovl"
+	stage_src "$ovl"
+	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
+	in_overlay "$root" "$ovl" sh -ec '
+		abi=$1
+		echo "== dkms --version: $(dkms --version)"
+		# The kernel as its package installs it: its module tree (here only its ntsync.ko,
+		# if any, and modules.order/builtin*), then depmod.
+		mkdir -p /lib/modules/$abi
+		cp -a /xfer/kernel-modules/. /lib/modules/$abi/
+		depmod -a $abi
+		own=$(cd /xfer/kernel-modules && find . -name "ntsync.ko*" | sed "s,^\./,,")
+		echo "== the kernel ships: ${own:-no ntsync.ko}"
+		echo "== dkms status before:"; dkms status
+		make -C /xfer/src dkms-install KVER=$abi
+		echo "== dkms status after make dkms-install:"; dkms status
+		echo "== ntsync modules in /lib/modules/$abi:"
+		(cd /lib/modules/$abi && find . -name "ntsync.ko*" | sort)
+		if [ -n "$own" ] && [ ! -e /lib/modules/$abi/$own ]; then
+			echo "DKMS archived the kernel'"'"'s own $own (it restores it on removal)"
+		fi
+		echo "== modinfo -k $abi ntsync:"; modinfo -k $abi ntsync
+		case $(modinfo -k $abi -n ntsync) in */updates/*) ;; *) echo "not ours"; exit 1 ;; esac
+		dkms status -m ntsync -k $abi | tee /xfer/dkms-status
+		# The guest gets this tree, with the kernel'"'"'s own ntsync.ko in place (whether
+		# or not DKMS moved it), and modules.* from this suite'"'"'s depmod.
+		rm -rf /xfer/guest; mkdir -p /xfer/guest/usr/lib/modules/$abi; ln -s usr/lib /xfer/guest/lib
+		tar -C /lib/modules/$abi -ch --exclude=./build --exclude=./source . |
+			tar -C /xfer/guest/usr/lib/modules/$abi -x
+		[ -z "$own" ] || cp -a /xfer/kernel-modules/$own /xfer/guest/usr/lib/modules/$abi/$own
+		depmod -b /xfer/guest -a $abi
+		make -C /xfer/src dkms-remove KVER=$abi
+		echo "== dkms status after make dkms-remove:"; dkms status
+		[ -z "$(dkms status -m ntsync)" ] || { echo "ntsync is still known to dkms"; exit 1; }
+		left=$(find /lib/modules/$abi/updates /usr/src/ntsync-* /var/lib/dkms -name "ntsync*" 2>/dev/null || true)
+		[ -z "$left" ] || { echo "left behind: $left"; exit 1; }
+		if [ -n "$own" ]; then
+			cmp /xfer/kernel-modules/$own /lib/modules/$abi/$own
+			echo "== the kernel'"'"'s own $own is back in place"
+		fi
+		[ -z "$(modinfo -k $abi -n ntsync 2>/dev/null | grep updates)" ]
+	' sh "$abi"
+	mv "$ovl/xfer/guest/usr/lib/modules/$abi" "$ovl/xfer/modtree"
+	ko=$(find "$ovl/xfer/modtree/updates" -name 'ntsync.ko*' | head -n 1)
+	[ -n "$ko" ] || die "DKMS installed no ntsync.ko under updates/"
+	echo "DKMS installed ${ko#"$ovl/xfer/modtree/"}"
+	case $ko in
+	*.xz)  xz -dc "$ko" >"$dir/ntsync.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$dir/ntsync.ko" ;;
+	*.gz)  gzip -dc "$ko" >"$dir/ntsync.ko" ;;
+	*)     cp "$ko" "$dir/ntsync.ko" ;;
+	esac
+	rm -rf "$dir/modtree"
+	mv "$ovl/xfer/modtree" "$dir/modtree"
+	# (dkms 2 writes "ntsync, 1.0.0, KERNEL, ARCH: installed", dkms 3 "ntsync/1.0.0, ...")
+	grep -q '^ntsync[/,]' "$ovl/xfer/dkms-status" || die "dkms status does not list ntsync"
+	ver=$(modinfo -F version "$dir/ntsync.ko")
+	dver=$(sed -n 's|^ntsync[/,] *\([^,]*\),.*|\1|p' "$ovl/xfer/dkms-status")
+	echo "dkms: $(cat "$ovl/xfer/dkms-status"); MODULE_VERSION $ver; NTSYNC_VERSION $(ntsync_version)"
+	[ "$ver" = "$(ntsync_version)" ] && [ "$dver" = "$ver" ] ||
+		die "versions differ: dkms $dver, module $ver, ntsync.h $(ntsync_version)"
+	drop_overlay "$ovl"
+}
+
+ntsync_version() { sed -n 's/^#define NTSYNC_VERSION "\(.*\)"$/\1/p' "$OUT/src/ntsync.h"; }
+
+# Static programs every guest gets: the smoke test.
+build_tools() {
+	mkdir -p "$OUT/bin"
+	gcc -O2 -Wall -Wextra -Werror -static -I"$OUT/src/include/uapi" \
+		-o "$OUT/bin/ntsync-smoke" "$OUT/src/tools/matrix/ntsync-smoke.c"
+}
+
+# matrix_initrd DIR: the lane initramfs (tools/vm/lib.sh's make_initrd: guest-init, our module,
+# the suites and guest-matrix as payload), plus a second cpio archive with the module tree,
+# the host's kmod with its libraries, the smoke test and the expected version.
+matrix_initrd() {
+	local dir=$1 abi x=$1/extra.d f lib
+	abi=$(cat "$dir/abi")
+	make_initrd "$dir" "${SUITES[@]/#/$OUT/bin/}" "$OUT/src/tools/matrix/guest-matrix"
+	rm -rf "$x"
+	mkdir -p "$x/lib/modules" "$x/sbin"
+	cp -a "$dir/modtree" "$x/lib/modules/$abi"
+	cp /bin/kmod "$x/sbin/kmod"
+	for f in modprobe insmod rmmod modinfo lsmod depmod; do ln -s kmod "$x/sbin/$f"; done
+	for lib in $(ldd /bin/kmod | grep -o '/[^ ]*'); do
+		mkdir -p "$x$(dirname "$lib")"
+		cp -L "$lib" "$x$lib"
+	done
+	cp "$OUT/bin/ntsync-smoke" "$x/ntsync-smoke"
+	ntsync_version >"$x/matrix.version"
+	(cd "$x" && find . -mindepth 1 | cpio -o -H newc --quiet) >>"$dir/initrd"
+	rm -rf "$x"
+}
+
+# parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP, and the lane's summary cells.
+parse_lane() {
+	local lane=$1 dir=$2 brc=$3 line suite='' plan='' seen=0 npass=0 notes='' done='' s bad
+	local mfail=0 mok=0 cfail=0 cok=0 own=''
+	local -A ran=() tot=()
+	while IFS= read -r line; do
+		case $line in
+		"@@check ok "*)
+			result ok "$lane: ${line#@@check ok }"
+			[ -n "$own" ] && cok=$((cok + 1)) || mok=$((mok + 1)) ;;
+		"@@check fail "*)
+			result fail "$lane: ${line#@@check fail }"
+			[ -n "$own" ] && cfail=$((cfail + 1)) || mfail=$((mfail + 1)) ;;
+		# (checks after "the kernel ships ..." are about the two modules side by side)
+		"@@info "*)       echo "# $lane: ${line#@@info }"; [ "${line#*ships no}" = "$line" ] && own=1 ;;
+		"@@run "*)        suite=${line#@@run }; plan='' seen=0 npass=0 notes=''; ran[$suite]=1 ;;
+		"@@exit "*)
+			s=${line##* }
+			case $suite in
+			guest-matrix)
+				if [ "$s" = 0 ]; then
+					result ok "$lane: module checks ran to the end"
+				else
+					result fail "$lane: module checks ran to the end (status $s)"
+				fi ;;
+			*)
+				if [ "$s" = 0 ] && [ -n "$plan" ] && [ "$seen" = "$plan" ]; then
+					result ok "$lane: $suite: all $plan tests reported, exit status 0"
+				else
+					result fail "$lane: $suite: $seen of ${plan:-no} planned tests reported, exit status $s"
+				fi
+				tot[$suite]="$npass/${plan:-?}" ;;
+			esac
+			suite='' ;;
+		"@@done") done=1 ;;
+		*)
+			[ -n "$suite" ] && [ "$suite" != guest-matrix ] || continue
+			case $line in
+			1..*) plan=${line#1..} ;;
+			"ok "*"# SKIP"*) seen=$((seen + 1)); result skip "$lane: $suite: ${line#ok }" "$notes"; notes= ;;
+			"ok "*)          seen=$((seen + 1)); npass=$((npass + 1)); result ok "$lane: $suite: ${line#ok }"; notes= ;;
+			"not ok "*)      seen=$((seen + 1)); result fail "$lane: $suite: ${line#not ok }" "$notes"; notes= ;;
+			"#"*)            notes+=${notes:+$'\n'}$line ;;
+			esac ;;
+		esac
+	done <"$dir/results.log"
+	[ -z "$suite" ] || result fail "$lane: $suite: did not finish"
+	for s in "${SUITES[@]}" guest-matrix; do
+		[ -n "${ran[$s]:-}" ] || result fail "$lane: $s: did not run"
+	done
+	SUM[$lane,64]=${tot[ntsync]:-none}
+	SUM[$lane,32]=${tot[ntsync_32]:-none}
+	SUM[$lane,mod]="$mok ok"
+	[ "$mfail" = 0 ] || SUM[$lane,mod]="$mfail FAILED"
+	[ -n "${ran[guest-matrix]:-}" ] || SUM[$lane,mod]="did not run"
+	if [ -z "$own" ]; then
+		SUM[$lane,own]="n/a (none shipped)"
+	elif [ "$cfail" = 0 ]; then
+		SUM[$lane,own]="$cok ok"
+	else
+		SUM[$lane,own]="$cfail FAILED"
+	fi
+	if [ -n "$done" ] && [ "$brc" = 0 ]; then
+		result ok "$lane: guest finished"
+	else
+		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
+		result fail "$lane: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
+			"$(tail -n 30 "$dir/console.log")"
+	fi
+	bad=$(bad_klog_lines "$dir/results.log")
+	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
+		result fail "$lane: kernel log clean (no kernel log from the guest)"
+	elif [ -z "$bad" ]; then
+		result ok "$lane: kernel log clean"
+	else
+		result fail "$lane: kernel log clean" "$bad"
+	fi
+}
+
+run_lane() {
+	local lane=$1 d=$OUT/$1 abi brc f0=$FAIL t0=$SECONDS
+	rm -rf "$d"
+	mkdir -p "$d"
+	SUM[$lane,kernel]='?' SUM[$lane,cc]='?' SUM[$lane,w1]='-' SUM[$lane,dkms]='-'
+	SUM[$lane,64]='-' SUM[$lane,32]='-' SUM[$lane,mod]='-' SUM[$lane,own]='-'
+	step "$lane: chroot, kernel headers and image" "$d/prepare.log" matrix_prepare "$lane" "$d"
+	failed && return
+	abi=$(cat "$d/abi")
+	SUM[$lane,kernel]=$abi
+	SUM[$lane,cc]=$(cat "$d/cc")
+	step "$lane: build the module for $abi at W=1, warning-free" "$d/module.log" build_module "$d"
+	failed && { SUM[$lane,w1]=FAILED; return; }
+	SUM[$lane,w1]=ok
+	step "$lane: make dkms-install / dkms-remove for $abi" "$d/dkms.log" dkms_lane "$d"
+	failed && { SUM[$lane,dkms]=FAILED; return; }
+	SUM[$lane,dkms]=ok
+	grep -E '^(dkms:|DKMS installed|DKMS archived|== the kernel)' "$d/dkms.log" | sed 's/^/#   /'
+	[ "$tests_built" = 0 ] || return
+	step "$lane: initramfs with the DKMS-installed module and tree" "$d/initrd.log" matrix_initrd "$d"
+	failed && return
+	say "$lane: booting $abi"
+	brc=0
+	boot "$d" check || brc=$?
+	parse_lane "$lane" "$d" "$brc"
+	SUM[$lane,time]=$((SECONDS - t0))s
+	[ "$FAIL" = "$f0" ] && SUM[$lane,result]=PASS || SUM[$lane,result]=FAIL
+}
+
+# --- make install / uninstall --------------------------------------------------------------
+
+# install_in_chroot LANE: make install and make uninstall for the chroot's kernel in an overlay
+# of LANE's chroot: for real (as root), then with DESTDIR, then with DESTDIR over a foreign
+# linux/ntsync.h (which must stop it).  Checks the files, the manifest, depmod's view, that a
+# distribution's linux/ntsync.h (sid's linux-libc-dev) is left alone, and that uninstall leaves
+# nothing but depmod's regenerated modules.* files.
+install_in_chroot() {
+	local lane=$1 root=$CACHE/chroots/$1 ovl=$OUT/install-$1 abi
+	abi=$(kernel_abi "$root")
+	drop_overlay "$ovl"
+	stage_src "$ovl"
+	in_overlay "$root" "$ovl" bash -ec '
+		abi=$1
+		cd /xfer/src
+		h=/usr/include/linux/ntsync.h
+		m=/var/lib/ntsync/manifest
+		# The kernel'"'"'s uapi headers, as any system that compiles C has them (from 6.14
+		# on with a linux/ntsync.h of their own).
+		apt-get install -y --no-install-recommends linux-libc-dev >/dev/null
+		snap() { find /etc /usr/include /var/lib /lib/modules/$abi/ -xdev -type f 2>/dev/null |
+			 grep -v "^/var/lib/\(dpkg\|apt\)/" | sort | xargs md5sum; }
+		owner=$(dpkg -S $h 2>/dev/null | sed -n "s/: .*//p" | head -n 1)
+		echo "== $h: ${owner:+belongs to $owner}${owner:-not installed}"
+		[ -z "$owner" ] || sum0=$(md5sum <$h)
+		snap >/tmp/before
+
+		echo "== make install KVER=$abi"
+		make install KVER=$abi 2>&1 | tee /tmp/out
+		echo "== manifest $m:"; cat $m
+		while read -r f; do [ -e "$f" ] || { echo "listed but missing: $f"; exit 1; }; done <$m
+		grep -qx /lib/modules/$abi/updates/ntsync.ko $m
+		grep -qx ntsync /etc/modules-load.d/ntsync.conf
+		grep -q "KERNEL==\"ntsync\".*MODE=\"0666\"" /etc/udev/rules.d/60-ntsync.rules
+		echo "== modinfo -k $abi -n ntsync: $(modinfo -k $abi -n ntsync)"
+		[ "$(modinfo -k $abi -n ntsync)" = /lib/modules/$abi/updates/ntsync.ko ]
+		if [ -n "$owner" ]; then
+			[ "$(md5sum <$h)" = "$sum0" ] || { echo "$h of $owner was overwritten"; exit 1; }
+			! grep -qx $h $m || { echo "$h is in the manifest"; exit 1; }
+			grep -q "linux/ntsync.h belongs to $owner" /tmp/out
+			echo "== $h of $owner: left alone"
+		else
+			grep -qx $h $m && cmp $h include/uapi/linux/ntsync.h
+			echo "== $h: installed"
+		fi
+		echo "== make uninstall"
+		make uninstall
+		[ ! -e $m ] && [ ! -e /var/lib/ntsync ]
+		! modinfo -k $abi -n ntsync 2>/dev/null
+		snap >/tmp/after
+		diff /tmp/before /tmp/after | grep "^[<>]" | grep -v "/lib/modules/$abi/modules\.[a-z.]*\$" >/tmp/diff || true
+		[ ! -s /tmp/diff ] || { echo "changed by install + uninstall:"; cat /tmp/diff; exit 1; }
+		echo "== install + uninstall left the system as it was (but for depmod'"'"'s modules.*)"
+
+		d=/tmp/dest
+		echo "== make install KVER=$abi DESTDIR=$d"
+		make install KVER=$abi DESTDIR=$d
+		echo "== in $d:"; (cd $d && find . -type f | sort)
+		for f in /lib/modules/$abi/updates/ntsync.ko /etc/modules-load.d/ntsync.conf \
+			 /etc/udev/rules.d/60-ntsync.rules $h; do
+			grep -qx $f $d$m && [ -e $d$f ] || { echo "DESTDIR: $f missing"; exit 1; }
+		done
+		[ -e $d/lib/modules/$abi/modules.dep ]
+		make uninstall DESTDIR=$d
+		left=$(find $d -type f ! -name "modules.*")
+		[ -z "$left" ] || { echo "DESTDIR: left behind: $left"; exit 1; }
+		echo "== DESTDIR: uninstall removed everything"
+
+		d=/tmp/foreign
+		mkdir -p $d/usr/include/linux
+		echo "/* some other linux/ntsync.h */" >$d$h
+		if make install KVER=$abi DESTDIR=$d >/tmp/out 2>&1; then
+			echo "install over a foreign $h succeeded"; exit 1
+		fi
+		grep "belongs to no package" /tmp/out
+		[ ! -e $d$m ] && [ ! -e $d/lib/modules ] && grep -q "some other" $d$h
+		echo "== a foreign $h stops the install before anything is written"
+		cp include/uapi/linux/ntsync.h $d$h
+		make install KVER=$abi DESTDIR=$d >/tmp/out 2>&1
+		! grep -qx $h $d$m && cmp $d$h include/uapi/linux/ntsync.h
+		make uninstall DESTDIR=$d >/dev/null
+		[ -e $d$h ]
+		echo "== an identical $h is accepted, not listed, and kept by uninstall"
+	' sh "$abi"
+	drop_overlay "$ovl"
+}
+
+# --- the Debian package --------------------------------------------------------------------
+
+# build_deb: "make deb" in an overlay of the bookworm chroot (debhelper, dh-dkms); the package
+# lands in OUT/deb/.
+build_deb() {
+	local ovl=$OUT/deb-build
+	drop_overlay "$ovl"
+	stage_src "$ovl"
+	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh -ec '
+		cd /xfer/src
+		make deb
+		dpkg-deb -I build/deb/*.deb
+		dpkg-deb -c build/deb/*.deb
+	'
+	rm -rf "$OUT/deb"
+	mkdir -p "$OUT/deb"
+	cp "$ovl"/xfer/src/build/deb/*.deb "$OUT/deb/"
+	drop_overlay "$ovl"
+	ls "$OUT/deb/ntsync-dkms_$(ntsync_version)_all.deb"
+}
+
+# deb_in_chroot LANE: install the package in an overlay of LANE's chroot with apt, check that
+# DKMS built and installed it for the chroot's kernel, then purge it and check that nothing is
+# left.  The dkms status lines are kept in OUT/deb/LANE.status for the report.
+deb_in_chroot() {
+	local lane=$1 ovl=$OUT/deb-$1 abi ver
+	abi=$(kernel_abi "$CACHE/chroots/$lane")
+	ver=$(ntsync_version)
+	drop_overlay "$ovl"
+	mkdir -p "$ovl/xfer"
+	cp "$OUT/deb/ntsync-dkms_${ver}_all.deb" "$ovl/xfer/"
+	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
+	in_overlay "$CACHE/chroots/$lane" "$ovl" sh -ec '
+		abi=$1 ver=$2
+		st() { s=$(dkms status | tr "\n" ";"); echo "dkms status $1: ${s:-(empty)}" | tee -a /xfer/status; }
+		# The kernel as its package installs it (see dkms_lane).
+		mkdir -p /lib/modules/$abi
+		cp -a /xfer/kernel-modules/. /lib/modules/$abi/
+		depmod -a $abi
+		own=$(cd /xfer/kernel-modules && find . -name "ntsync.ko*" | sed "s,^\./,,")
+		st "before install"
+		apt-get install -y --no-install-recommends /xfer/ntsync-dkms_${ver}_all.deb
+		st "after install"
+		dkms status -m ntsync -k $abi | grep -q "installed"
+		ko=$(modinfo -k $abi -n ntsync)
+		echo "modinfo -k $abi -n ntsync: $ko" | tee -a /xfer/status
+		case $ko in */updates/dkms/ntsync.ko*) ;; *) echo "not the DKMS module"; exit 1 ;; esac
+		[ "$(modinfo -k $abi -F version ntsync)" = "$ver" ]
+		echo "== the package:"
+		dpkg -L ntsync-dkms | tee /tmp/files
+		grep -qx /usr/lib/modules-load.d/ntsync.conf /tmp/files
+		grep -q "udev/rules.d/.*ntsync.*rules" /tmp/files
+		apt-get purge -y ntsync-dkms
+		st "after purge"
+		[ -z "$(dkms status -m ntsync)" ]
+		while read -r f; do
+			[ -d "$f" ] || [ ! -e "$f" ] || { echo "left behind: $f"; exit 1; }
+		done </tmp/files
+		left=$(find /lib/modules/$abi/updates /usr/src/ntsync-* /var/lib/dkms -name "ntsync*" 2>/dev/null || true)
+		[ -z "$left" ] || { echo "left behind: $left"; exit 1; }
+		[ -z "$own" ] || cmp /xfer/kernel-modules/$own /lib/modules/$abi/$own
+		[ -z "$own" ] || echo "the kernel'"'"'s own $own is back in place" | tee -a /xfer/status
+		! dpkg -l ntsync-dkms 2>/dev/null | grep -q "^[a-z][a-z] "
+		echo "== purged: nothing of the package is left"
+	' sh "$abi" "$ver"
+	cp "$ovl/xfer/status" "$OUT/deb/$lane.status"
+	drop_overlay "$ovl"
+}
+
+summary() {
+	local lane c
+	echo "#"
+	echo "# summary (kselftest columns: passed/planned)"
+	printf '# %-19s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' lane kernel compiler W=1 DKMS "64-bit" "32-bit" \
+		"module checks" "vs. kernel's own" time result
+	for lane in "${LANES[@]}"; do
+		printf '# %-19s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' "$lane" "${SUM[$lane,kernel]:-?}" \
+			"${SUM[$lane,cc]:-?}" "${SUM[$lane,w1]:--}" "${SUM[$lane,dkms]:--}" "${SUM[$lane,64]:--}" \
+			"${SUM[$lane,32]:--}" "${SUM[$lane,mod]:--}" "${SUM[$lane,own]:--}" "${SUM[$lane,time]:--}" \
+			"${SUM[$lane,result]:-FAIL}"
+	done
+	for c in "${EXTRAS[@]}"; do
+		printf '# %-19s| %s\n' "$c" "${SUM[extra,$c]:-FAIL}"
+	done
+}
+
+finish() {
+	summary
+	echo "# logs: $OUT"
+	echo "1..$N"
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	[ $((FAIL + SKIP)) = 0 ] && exit 0
+	exit 1
+}
+
+build_selftests() {
+	local h b
+	h=$(harness_dir)
+	mkdir -p "$OUT/bin"
+	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
+	for b in "${SUITES[@]}"; do
+		[ -x "$OUT/bin/$b" ] || die "the suite's Makefile did not produce $b"
+		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
+			die "$b is not a static binary"
+		fi
+	done
+	build_tools
+}
+
+setup_start
+T0=$SECONDS   # (not counting the wait for the lock)
+echo "TAP version 13"
+step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
+failed && finish
+step "scratch copy of the tree" "$OUT/copy.log" copy_tree
+failed && finish
+rm -rf "${OUT:?}/bin"
+step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_selftests
+tests_built=$STEP_RC
+
+for lane in "${LANES[@]}"; do
+	run_lane "$lane"
+done
+
+for extra in "${EXTRAS[@]}"; do
+	f0=$FAIL
+	case $extra in
+	install)
+		for l in bookworm sid; do
+			mkdir -p "$OUT/extra-$l"
+			step "$l chroot for make install" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
+			failed && continue
+			step "make install / make uninstall (root, DESTDIR) in the $l chroot" "$OUT/install-$l.log" \
+				install_in_chroot "$l"
+			grep -E '^(== |ntsync: )' "$OUT/install-$l.log" | show
+		done ;;
+	deb)
+		for l in bookworm sid; do
+			mkdir -p "$OUT/extra-$l"
+			step "$l chroot for the package" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
+		done
+		step "make deb (bookworm chroot: debhelper, dh-dkms)" "$OUT/deb-build.log" build_deb
+		if ! failed; then
+			grep -E '^-.*\.deb$| Package:| Version:| Depends:' "$OUT/deb-build.log" | show
+			for l in bookworm sid; do
+				step "ntsync-dkms: apt install, DKMS build, apt purge in the $l chroot" "$OUT/deb-$l.log" \
+					deb_in_chroot "$l"
+				[ ! -e "$OUT/deb/$l.status" ] || show "$OUT/deb/$l.status"
+			done
+		fi ;;
+	*) result fail "unknown part $extra of NTSYNC_EXTRAS" ;;
+	esac
+	[ "$FAIL" = "$f0" ] && SUM[extra,$extra]=PASS || SUM[extra,$extra]=FAIL
+done
+echo "# total time $((SECONDS - T0))s"
+finish
