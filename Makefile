@@ -15,13 +15,61 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
+# The module's version (MODULE_VERSION), which DKMS and the .deb use too.
+VERSION	:= $(shell sed -n 's/^\#define NTSYNC_VERSION "\(.*\)"$$/\1/p' $(CURDIR)/ntsync.h)
+# What a DKMS or Debian source tree of the module holds.
+SRC_FILES := Kbuild Makefile dkms.conf LICENSE README.md include/uapi/linux/ntsync.h \
+	     $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h)
+
+# Without DKMS: the module for KVER into updates/, depmod, loaded at boot, /dev/ntsync 0666,
+# the uapi header for Wine's build; DESTDIR works.  uninstall removes what the manifest lists.
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+	KVER=$(KVER) DESTDIR=$(DESTDIR) sh tools/install.sh install ntsync.ko
+
+uninstall:
+	DESTDIR=$(DESTDIR) sh tools/install.sh uninstall
+
+# Through DKMS: /usr/src/ntsync-$(VERSION), built and installed for every kernel that has its
+# headers installed (or only KVER, if given), and for every kernel installed later.
+DKMS_KERNELS = $(if $(filter command line environment,$(origin KVER)),$(KVER),\
+	       $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build))))
+
+dkms-install:
+	-dkms remove -m ntsync -v $(VERSION) --all >/dev/null 2>&1
+	rm -rf /usr/src/ntsync-$(VERSION)
+	mkdir -p /usr/src/ntsync-$(VERSION)
+	cp --parents $(SRC_FILES) /usr/src/ntsync-$(VERSION)/
+	dkms add -m ntsync -v $(VERSION)
+	for k in $(DKMS_KERNELS); do dkms install -m ntsync -v $(VERSION) -k $$k || exit 1; done
+	dkms status -m ntsync
+
+dkms-remove:
+	dkms remove -m ntsync -v $(VERSION) --all
+	rm -rf /usr/src/ntsync-$(VERSION)
+
+# The Debian package ntsync-dkms_$(VERSION)_all.deb, into build/deb/ (needs debhelper and
+# dh-dkms; see debian/).
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/ntsync-$(VERSION)
+	cp --parents $(SRC_FILES) $$(find debian -type f) \
+		build/deb/ntsync-$(VERSION)/
+	cd build/deb/ntsync-$(VERSION) && dpkg-buildpackage -b -us -uc
+	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb
+
+# Every Debian stock kernel from 5.10 on, DKMS, make install and the .deb; see tools/matrix.
+check-matrix:
+	@bash tools/matrix/check.sh
 
 # Boots every kernel of the test lane under QEMU and runs the suites.
 check:
 	@bash tools/vm/check.sh
+
+# Debug kernels (KASAN or KCSAN, lockdep, kmemleak, UBSAN, failslab, KUnit): KUnit, the suites,
+# the fuzzer, fault injection and unloading, with a clean kernel log; see tools/debug/check.sh.
+check-debug:
+	@bash tools/debug/check.sh
+.PHONY: check-debug
 
 # checkpatch --strict, sparse and W=1 on the driver (also part of make check).
 lint:
@@ -31,4 +79,9 @@ lint:
 demo:
 	@bash tools/vm/demo.sh
 
-.PHONY: all modules clean install check demo lint
+# Boots the newest kernel and benchmarks its own ntsync against this one.
+bench:
+	@bash tools/bench/bench.sh
+
+.PHONY: all modules clean install check demo lint bench uninstall dkms-install dkms-remove \
+	deb check-matrix

@@ -75,6 +75,28 @@ debian_mirror() {
 	echo "$m"
 }
 
+# The security archive the host's apt uses (same formats as above).
+debian_security_mirror() {
+	local m
+	m=$({ cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '$1 == "URIs:" { print $2 }'
+	      cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }'
+	    } | grep security | head -n 1) || true
+	[ -n "$m" ] || die "no Debian security archive found in the host's apt sources"
+	echo "$m"
+}
+
+# Apt sources a lane's chroot has besides its base suite: the security archive of a stable
+# suite, and for a lane SUITE-backports that backports suite (its kernel comes from there).
+chroot_sources() {
+	local lane=$1 base=${1%-backports}
+	case $base in
+	sid|unstable|experimental) ;;
+	*) echo "deb $(debian_security_mirror) $base-security main" ;;
+	esac
+	[ "$base" = "$lane" ] || echo "deb $(debian_mirror) $lane main"
+}
+
 # in_root ROOT CMD...: run CMD on the host (ROOT=/) or in the chroot ROOT, with /proc mounted in
 # a private mount namespace so that nothing stays mounted afterwards.
 in_root() {
@@ -89,19 +111,22 @@ in_root() {
 			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
 }
 
-# Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed.  The
+# Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed; a lane
+# SUITE-backports is a SUITE chroot whose kernel headers come from SUITE-backports.  The
 # stamp .ntsync-ok is written last and removed while the chroot changes; a chroot without it,
 # or without make and the headers, is rebuilt from scratch.  Refreshed once a day.
 setup_chroot() {
-	local suite=$1 root=$CACHE/chroots/$1 abi
+	local suite=$1 root=$CACHE/chroots/$1 abi target=()
 	local stamp=$root/.ntsync-ok
+	[ "${suite%-backports}" = "$suite" ] || target=(-t "$suite")
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
 		say "debootstrap $suite (a minute or two)"
 		rm -rf "$root"
 		mkdir -p "$(dirname "$root")"
-		quiet debootstrap --variant=minbase "$suite" "$root" "$(debian_mirror)"
+		quiet debootstrap --variant=minbase "${suite%-backports}" "$root" "$(debian_mirror)"
 		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
+		chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
 	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
 		say "updating the $suite chroot"
 		rm "$stamp"
@@ -110,7 +135,8 @@ setup_chroot() {
 	fi
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	quiet in_root "$root" apt-get update
-	quiet in_root "$root" apt-get install -y --no-install-recommends linux-headers-amd64 make
+	quiet in_root "$root" apt-get install -y --no-install-recommends "${target[@]}" \
+		linux-headers-amd64 make
 	quiet in_root "$root" apt-get autoremove -y --purge
 	quiet in_root "$root" apt-get clean
 	touch "$stamp"
@@ -122,29 +148,49 @@ kernel_abi() {
 		sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
 }
 
-# fetch_kernel ROOT ABI: $CACHE/kernels/ABI/vmlinuz, downloaded with ROOT's apt from the package
-# that holds it (linux-image-ABI up to Debian 13, linux-binary-ABI in newer suites).
+# fetch_kernel ROOT ABI: $CACHE/kernels/ABI/vmlinuz, downloaded with ROOT's apt from the packages
+# of that kernel (linux-image-ABI up to Debian 13; linux-binary-ABI, linux-modules-ABI and
+# linux-base-ABI in newer suites).  The kernel's own ntsync.ko, if it has one, and its
+# modules.{order,builtin,builtin.modinfo} go to $CACHE/kernels/ABI/modules/ABI/: the kernel's
+# part of a module tree.
 fetch_kernel() {
-	local root=$1 abi=$2 dir=$CACHE/kernels/$2 dl pkg deb='' member=''
-	[ -s "$dir/vmlinuz" ] && return 0
+	local root=$1 abi=$2 dir=$CACHE/kernels/$2 dl pkg deb member='' re
+	[ -s "$dir/vmlinuz" ] && [ -e "$dir/modules.ok" ] && return 0
 	say "fetching the $abi kernel image"
-	rm -rf "$dir"
 	mkdir -p "$dir"
+	rm -rf "$dir/modules" "$dir/modules.tmp" "$dir/modules.ok"
+	mkdir -p "$dir/modules.tmp"
 	dl=$root/tmp/ntsync-dl
+	rm -rf "$dl"
+	mkdir -p "$dl"
 	[ "$root" = / ] || cp /etc/resolv.conf "$root/etc/resolv.conf"
-	for pkg in "linux-image-$abi" "linux-binary-$abi" "linux-image-$abi-unsigned"; do
-		rm -rf "$dl"
-		mkdir -p "$dl"
+	for pkg in "linux-image-$abi" "linux-binary-$abi" "linux-modules-$abi" "linux-base-$abi" \
+		   "linux-image-$abi-unsigned"; do
+		[ -z "$member" ] || [ "$pkg" != "linux-image-$abi-unsigned" ] || break
 		in_root "$root" sh -c "cd /tmp/ntsync-dl && apt-get download $pkg" >>"$LOG" 2>&1 || continue
 		deb=$(ls "$dl"/*.deb)
-		member=$(dpkg-deb --fsys-tarfile "$deb" | tar -t |
-			 grep -Fx -e "./boot/vmlinuz-$abi" -e "./usr/lib/modules/$abi/vmlinuz") || true
-		[ -z "$member" ] || break
+		dpkg-deb --fsys-tarfile "$deb" | tar -t >"$dl/list"
+		if [ -z "$member" ] &&
+		   member=$(grep -Fx -e "./boot/vmlinuz-$abi" -e "./usr/lib/modules/$abi/vmlinuz" "$dl/list"); then
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" >"$dir/vmlinuz.tmp"
+		fi
+		re=$(printf '%s' "$abi" | sed 's/[.+]/\\&/g')
+		re="^\./(usr/)?lib/modules/$re/(modules\.(order|builtin|builtin\.modinfo)"
+		re="$re|kernel/drivers/misc/ntsync\.ko(\.[a-z]+)?)\$"
+		if grep -E "$re" "$dl/list" >"$dl/want"; then
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/modules.tmp" -T "$dl/want"
+		fi
+		rm -f "$deb"
 	done
-	[ -n "$member" ] || die "no package of $abi holds a vmlinuz"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" >"$dir/vmlinuz.tmp"
 	rm -rf "$dl"
+	[ -n "$member" ] || die "no package of $abi holds a vmlinuz"
+	[ -e "$dir/modules.tmp/lib" ] || ln -s usr/lib "$dir/modules.tmp/lib"
+	[ -e "$dir/modules.tmp/lib/modules/$abi/modules.order" ] || die "no package of $abi holds modules.order"
+	mkdir -p "$dir/modules"
+	mv "$dir/modules.tmp/lib/modules/$abi" "$dir/modules/$abi"
+	rm -rf "$dir/modules.tmp"
 	mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+	touch "$dir/modules.ok"
 }
 
 # prepare_kernel LANE DIR: host headers (bookworm) or a chroot (any other suite), plus the image.
@@ -178,11 +224,14 @@ copy_tree() {
 }
 
 # build_module DIR: build the module of the scratch copy for the kernel prepared in DIR, inside
-# that kernel's root, into DIR/ntsync.ko.  Any compiler/modpost warning fails.
+# that kernel's root, into DIR/ntsync.ko.  Any compiler/modpost warning fails.  The kernel tree
+# is /usr/src/linux-headers-ABI in that root, or DIR/kdir's content if that file exists.
 build_module() {
-	local dir=$1 root abi src rel
+	local dir=$1 root abi src rel kdir
 	root=$(cat "$dir/root")
 	abi=$(cat "$dir/abi")
+	kdir=/usr/src/linux-headers-$abi
+	[ ! -e "$dir/kdir" ] || kdir=$(cat "$dir/kdir")
 	if [ "$root" = / ]; then rel=$dir/module; else rel=/tmp/ntsync-build; fi
 	src=${root%/}$rel
 	[ -e "$OUT/src/ntsync.c" ] || die "no ntsync.c in the tree yet"
@@ -190,7 +239,7 @@ build_module() {
 	mkdir -p "$src"
 	cp -a "$OUT/src"/{Kbuild,Makefile,include} "$OUT/src"/*.[ch] "$src/"
 	rm -f "$dir/ntsync.ko"
-	if ! in_root "$root" make -C "/usr/src/linux-headers-$abi" M="$rel" W=1 modules >"$dir/build.log" 2>&1; then
+	if ! in_root "$root" make -C "$kdir" M="$rel" W=1 modules >"$dir/build.log" 2>&1; then
 		tail -n 40 "$dir/build.log"
 		die "module build failed for $abi (log: $dir/build.log)"
 	fi
@@ -219,7 +268,8 @@ harness_dir() {
 }
 
 # make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init, DIR/ntsync.ko, the payload
-# binaries (run in order by /init) and the module's identity for /init to check.
+# binaries (run in order by /init) and the module's identity for /init to check.  A PAYLOAD
+# written +FILE is copied to / but not run (a helper the payload programs use).
 make_initrd() {
 	local dir=$1 st=$1/initrd.d p id
 	shift
@@ -236,8 +286,11 @@ make_initrd() {
 	echo "$id" >"$st/ntsync.build-id"
 	modinfo -F srcversion "$dir/ntsync.ko" >"$st/ntsync.srcversion"
 	for p; do
-		cp "$p" "$st/"
-		basename "$p" >>"$st/payload"
+		case $p in
+		+*) cp "${p#+}" "$st/" ;;
+		*)  cp "$p" "$st/"
+		    basename "$p" >>"$st/payload" ;;
+		esac
 	done
 	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
 	rm -rf "$st"
