@@ -805,6 +805,18 @@ static int ntsync_wait_finish(struct ntsync_q *q,
 	return q->ownerdead ? -EOWNERDEAD : 0;
 }
 
+/*
+ * Read a wait's arguments, and make sure index can be written back before
+ * anything is acquired: a wait that fails with EFAULT takes nothing.
+ */
+static int ntsync_get_wait_args(struct ntsync_wait_args *args,
+				struct ntsync_wait_args __user *user_args)
+{
+	if (copy_from_user(args, user_args, sizeof(*args)))
+		return -EFAULT;
+	return put_user(args->index, &user_args->index);
+}
+
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 {
 	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
@@ -813,7 +825,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	struct ntsync_q q;
 	int ret;
 
-	if (copy_from_user(&args, argp, sizeof(args)))
+	if (ntsync_get_wait_args(&args, argp))
 		return -EFAULT;
 	ret = ntsync_setup_wait(dev, &args, false, &q, onstack);
 	if (ret < 0)
@@ -878,7 +890,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	__u32 i, total;
 	int ret;
 
-	if (copy_from_user(&args, argp, sizeof(args)))
+	if (ntsync_get_wait_args(&args, argp))
 		return -EFAULT;
 	ret = ntsync_setup_wait(dev, &args, true, &q, onstack);
 	if (ret < 0)

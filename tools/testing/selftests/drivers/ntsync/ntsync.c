@@ -1389,6 +1389,24 @@ NT_TEST(wait_bad_pointers)
 		CHECK_EVENT(alert, 0, 1);
 	}
 
+	/* Arguments that can be read but not written back: nothing taken. */
+	for (w = 0; w < 2; w++) {
+		struct ntsync_wait_args args = {
+			.timeout = UINT64_MAX,
+			.objs = (uintptr_t)straddle,
+			.count = 1,
+			.owner = 1,
+			.alert = alert,
+		};
+		void *ro = readonly_words((const __u32 *)&args, sizeof(args) / 4);
+
+		ASSERT_TRUE(ro);
+		EXPECT_ERRNO(EFAULT, ioctl(self->dev, wait_reqs[w], ro));
+		CHECK_SEM(sem, 1, 1);
+		CHECK_EVENT(alert, 0, 1);
+		munmap(ro, 4096);
+	}
+
 	/* The readable half alone is fine. */
 	EXPECT_OK(wait_all(self->dev, straddle, 1, 1, 0, 0, NULL));
 	CHECK_SEM(sem, 0, 1);
