@@ -120,10 +120,10 @@ payload() {
 	if [ "$flavor" = kasan ]; then
 		wrap failslab "failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS"
 		# (while the module is loaded, so that its leak backtraces have symbols)
-		wrap leaks-before-unload leaks
+		wrap leaks-before-unload "leaks after-fault-injection"
 		wrap unload "unload $CYCLES"
 	fi
-	wrap leaks leaks
+	wrap leaks "leaks at-the-end"
 }
 
 # KUnit's KTAP in the guest's kernel log: the first run's cases one by one, then every run.
