@@ -882,6 +882,37 @@ out:
 	return ret;
 }
 
+/*
+ * Put @entry on its object's waiter list, or take it off, keeping all_hint.
+ * For callers that hold wait_all_lock, or know that no WAIT_ALL is queued
+ * on the object (rule 3).
+ */
+static void ntsync_queue_entry(struct ntsync_q_entry *entry)
+{
+	struct ntsync_obj *obj = entry->obj;
+
+	spin_lock(&obj->lock);
+	if (ntsync_entry_is_all(entry))
+		obj->all_hint++;
+	if (obj->all_hint)
+		lockdep_assert_held(&obj->dev->wait_all_lock);
+	list_add_tail(&entry->node, &obj->waiters);
+	spin_unlock(&obj->lock);
+}
+
+static void ntsync_dequeue_entry(struct ntsync_q_entry *entry)
+{
+	struct ntsync_obj *obj = entry->obj;
+
+	spin_lock(&obj->lock);
+	if (obj->all_hint)
+		lockdep_assert_held(&obj->dev->wait_all_lock);
+	list_del(&entry->node);
+	if (ntsync_entry_is_all(entry))
+		obj->all_hint--;
+	spin_unlock(&obj->lock);
+}
+
 static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 {
 	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
@@ -898,14 +929,8 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	total = args.count + !!args.alert;
 
 	mutex_lock(&dev->wait_all_lock);
-	for (i = 0; i < args.count; i++) {
-		struct ntsync_obj *obj = q.entries[i].obj;
-
-		spin_lock(&obj->lock);
-		list_add_tail(&q.entries[i].node, &obj->waiters);
-		obj->all_hint++;
-		spin_unlock(&obj->lock);
-	}
+	for (i = 0; i < args.count; i++)
+		ntsync_queue_entry(&q.entries[i]);
 	/* The objects first: they win over the alert. */
 	ntsync_try_wake_all(dev, &q);
 	if (args.alert) {
@@ -921,16 +946,8 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	ret = ntsync_wait_sleep(&q, &args);
 
 	mutex_lock(&dev->wait_all_lock);
-	for (i = 0; i < total; i++) {
-		struct ntsync_q_entry *entry = &q.entries[i];
-		struct ntsync_obj *obj = entry->obj;
-
-		spin_lock(&obj->lock);
-		list_del(&entry->node);
-		if (ntsync_entry_is_all(entry))
-			obj->all_hint--;
-		spin_unlock(&obj->lock);
-	}
+	for (i = 0; i < total; i++)
+		ntsync_dequeue_entry(&q.entries[i]);
 	mutex_unlock(&dev->wait_all_lock);
 
 	ret = ntsync_wait_finish(&q, argp, ret);

@@ -63,28 +63,6 @@ static struct ntsync_q *ntsync_test_q(struct kunit *test, __u32 owner,
 	return q;
 }
 
-static void ntsync_test_queue(struct ntsync_q_entry *entry)
-{
-	struct ntsync_obj *obj = entry->obj;
-
-	spin_lock(&obj->lock);
-	list_add_tail(&entry->node, &obj->waiters);
-	if (ntsync_entry_is_all(entry))
-		obj->all_hint++;
-	spin_unlock(&obj->lock);
-}
-
-static void ntsync_test_dequeue(struct ntsync_q_entry *entry)
-{
-	struct ntsync_obj *obj = entry->obj;
-
-	spin_lock(&obj->lock);
-	list_del(&entry->node);
-	if (ntsync_entry_is_all(entry))
-		obj->all_hint--;
-	spin_unlock(&obj->lock);
-}
-
 /* Signal: what an ioctl does after changing @obj. */
 static void ntsync_test_wake(struct ntsync_obj *obj)
 {
@@ -191,7 +169,7 @@ static void ntsync_test_wake_fifo(struct kunit *test)
 	sem->u.sem.max = 10;
 	for (i = 0; i < 3; i++) {
 		q[i] = ntsync_test_q(test, i + 1, false, &sem, 1, NULL);
-		ntsync_test_queue(&q[i]->entries[0]);
+		ntsync_queue_entry(&q[i]->entries[0]);
 	}
 
 	sem->u.sem.count = 2;
@@ -202,7 +180,7 @@ static void ntsync_test_wake_fifo(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sem->u.sem.count, 0U);
 
 	for (i = 0; i < 3; i++)
-		ntsync_test_dequeue(&q[i]->entries[0]);
+		ntsync_dequeue_entry(&q[i]->entries[0]);
 	KUNIT_EXPECT_TRUE(test, list_empty(&sem->waiters));
 	kfree(sem);
 }
@@ -219,9 +197,9 @@ static void ntsync_test_wake_once(struct kunit *test)
 
 	objs[0]->u.sem.max = 5;
 	objs[1]->u.sem.max = 5;
-	ntsync_test_queue(&q->entries[0]);
-	ntsync_test_queue(&q->entries[1]);
-	ntsync_test_queue(&late->entries[0]);
+	ntsync_queue_entry(&q->entries[0]);
+	ntsync_queue_entry(&q->entries[1]);
+	ntsync_queue_entry(&late->entries[0]);
 
 	objs[1]->u.sem.count = 1;
 	ntsync_test_wake(objs[1]);
@@ -238,9 +216,9 @@ static void ntsync_test_wake_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&late->signaled), 0);
 	KUNIT_EXPECT_EQ(test, objs[1]->u.sem.count, 0U);
 
-	ntsync_test_dequeue(&q->entries[0]);
-	ntsync_test_dequeue(&q->entries[1]);
-	ntsync_test_dequeue(&late->entries[0]);
+	ntsync_dequeue_entry(&q->entries[0]);
+	ntsync_dequeue_entry(&q->entries[1]);
+	ntsync_dequeue_entry(&late->entries[0]);
 	kfree(objs[0]);
 	kfree(objs[1]);
 }
@@ -254,16 +232,16 @@ static void ntsync_test_wake_mutex_owner(struct kunit *test)
 
 	mutex->u.mutex.owner = 7;
 	mutex->u.mutex.count = 1;
-	ntsync_test_queue(&other->entries[0]);
-	ntsync_test_queue(&owner->entries[0]);
+	ntsync_queue_entry(&other->entries[0]);
+	ntsync_queue_entry(&owner->entries[0]);
 
 	ntsync_test_wake(mutex);
 	KUNIT_EXPECT_EQ(test, atomic_read(&other->signaled), -1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&owner->signaled), 0);
 	KUNIT_EXPECT_EQ(test, mutex->u.mutex.count, 2U);
 
-	ntsync_test_dequeue(&other->entries[0]);
-	ntsync_test_dequeue(&owner->entries[0]);
+	ntsync_dequeue_entry(&other->entries[0]);
+	ntsync_dequeue_entry(&owner->entries[0]);
 	kfree(mutex);
 }
 
@@ -275,7 +253,7 @@ static void ntsync_test_abandoned_handover(struct kunit *test)
 
 	mutex->u.mutex.owner = 2;
 	mutex->u.mutex.count = 4;
-	ntsync_test_queue(&q->entries[0]);
+	ntsync_queue_entry(&q->entries[0]);
 	ntsync_test_wake(mutex);
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), -1);
 
@@ -289,7 +267,7 @@ static void ntsync_test_abandoned_handover(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mutex->u.mutex.count, 1U);
 	KUNIT_EXPECT_FALSE(test, mutex->u.mutex.ownerdead);
 
-	ntsync_test_dequeue(&q->entries[0]);
+	ntsync_dequeue_entry(&q->entries[0]);
 	kfree(mutex);
 }
 
@@ -311,8 +289,8 @@ static void ntsync_test_wait_all(struct kunit *test)
 	objs[0]->u.sem.max = 1;
 
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_queue(&q->entries[0]);
-	ntsync_test_queue(&q->entries[1]);
+	ntsync_queue_entry(&q->entries[0]);
+	ntsync_queue_entry(&q->entries[1]);
 	ntsync_try_wake_all(&ctx->dev, q);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), -1);
@@ -335,8 +313,8 @@ static void ntsync_test_wait_all(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&ctx->dev.wait_all_lock));
 
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_dequeue(&q->entries[0]);
-	ntsync_test_dequeue(&q->entries[1]);
+	ntsync_dequeue_entry(&q->entries[0]);
+	ntsync_dequeue_entry(&q->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	KUNIT_EXPECT_EQ(test, objs[0]->all_hint, 0U);
 	all = ntsync_lock_obj(&ctx->dev, objs[0]);
@@ -364,10 +342,10 @@ static void ntsync_test_wait_all_fifo(struct kunit *test)
 	objs[0]->u.sem.max = 2;
 	objs[1]->u.event.manual = true;
 	objs[1]->u.event.signaled = true;
-	ntsync_test_queue(&any->entries[0]);
+	ntsync_queue_entry(&any->entries[0]);
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_queue(&all->entries[0]);
-	ntsync_test_queue(&all->entries[1]);
+	ntsync_queue_entry(&all->entries[0]);
+	ntsync_queue_entry(&all->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 
 	objs[0]->u.sem.count = 1;
@@ -381,10 +359,11 @@ static void ntsync_test_wait_all_fifo(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 0U);
 	KUNIT_EXPECT_TRUE(test, objs[1]->u.event.signaled);
 
-	ntsync_test_dequeue(&any->entries[0]);
+	/* A WAIT_ALL is still queued on the object: rule 3 applies. */
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_dequeue(&all->entries[0]);
-	ntsync_test_dequeue(&all->entries[1]);
+	ntsync_dequeue_entry(&any->entries[0]);
+	ntsync_dequeue_entry(&all->entries[0]);
+	ntsync_dequeue_entry(&all->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	kfree(objs[0]);
 	kfree(objs[1]);
@@ -400,10 +379,10 @@ static void ntsync_test_wait_all_alert(struct kunit *test)
 
 	sem->u.sem.max = 1;
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_queue(&q->entries[0]);
+	ntsync_queue_entry(&q->entries[0]);
 	ntsync_try_wake_all(&ctx->dev, q);
 	mutex_unlock(&ctx->dev.wait_all_lock);
-	ntsync_test_queue(&q->entries[1]);
+	ntsync_queue_entry(&q->entries[1]);
 	KUNIT_EXPECT_FALSE(test, ntsync_entry_is_all(&q->entries[1]));
 	KUNIT_EXPECT_EQ(test, alert->all_hint, 0U);
 
@@ -418,8 +397,8 @@ static void ntsync_test_wait_all_alert(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sem->u.sem.count, 1U);
 
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_dequeue(&q->entries[0]);
-	ntsync_test_dequeue(&q->entries[1]);
+	ntsync_dequeue_entry(&q->entries[0]);
+	ntsync_dequeue_entry(&q->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	kfree(sem);
 	kfree(alert);
@@ -437,11 +416,11 @@ static void ntsync_test_wait_all_abandoned(struct kunit *test)
 
 	objs[1]->u.mutex.ownerdead = true;
 	mutex_lock(&ctx->dev.wait_all_lock);
-	ntsync_test_queue(&q->entries[0]);
-	ntsync_test_queue(&q->entries[1]);
+	ntsync_queue_entry(&q->entries[0]);
+	ntsync_queue_entry(&q->entries[1]);
 	ntsync_try_wake_all(&ctx->dev, q);
-	ntsync_test_dequeue(&q->entries[0]);
-	ntsync_test_dequeue(&q->entries[1]);
+	ntsync_dequeue_entry(&q->entries[0]);
+	ntsync_dequeue_entry(&q->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), 0);
