@@ -62,6 +62,108 @@
 #define NT_TEST(name)		TEST_F_TIMEOUT(ntsync, name, NT_TIMEOUT)
 
 /* ------------------------------------------------------------------------
+ * Fault injection.  The debug lane runs this suite as a failslab target:
+ * /proc/self/make-it-fail is 1 when it starts (every test process and thread
+ * inherits it), and failslab fails every Nth allocation made on behalf of the
+ * driver.  Every call into the driver goes through nt_ioctl() or nt_open().
+ * When such a target sees ENOMEM, the call must have failed cleanly: it must
+ * not have used up a descriptor (else the test aborts).  It is reported on a
+ * "# ntsync-fault:" line and made once more with injection off for this
+ * thread, so that the test goes on and its own checks find anything the
+ * failed call changed.  For any other process this changes nothing.
+ */
+
+static int fault_target;
+
+static void __attribute__((constructor)) fault_target_init(void)
+{
+	char c = '0';
+	int fd = open("/proc/self/make-it-fail", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (read(fd, &c, 1) == 1 && c == '1')
+		fault_target = 1;
+	close(fd);
+}
+
+static void set_make_it_fail(const char *val)
+{
+	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, val, 1) != 1) {
+		fprintf(stderr, "# ntsync-fault: cannot set make-it-fail: %s\n",
+			strerror(errno));
+		abort();
+	}
+	close(fd);
+}
+
+/* The lowest free descriptor: a failed create must not consume one. */
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/*
+ * After @what failed with ENOMEM: check that descriptor @spare is still free
+ * if the call would have returned a descriptor, report, and return the
+ * result of the same call with injection off.
+ */
+#define FAULT_RETRY(what, makes_fd, spare, call) ({ \
+	int __ret; \
+	if ((makes_fd) && (fcntl(spare, F_GETFD) != -1 || errno != EBADF)) { \
+		fprintf(stderr, "# ntsync-fault: %s failed with ENOMEM but used up descriptor %d\n", \
+			what, spare); \
+		abort(); \
+	} \
+	fprintf(stderr, "# ntsync-fault: injected ENOMEM into %s; made again\n", what); \
+	set_make_it_fail("0"); \
+	__ret = (call); \
+	set_make_it_fail("1"); \
+	__ret; })
+
+static const char *ioctl_name(unsigned long req)
+{
+	switch (req) {
+	case NTSYNC_IOC_CREATE_SEM: return "CREATE_SEM";
+	case NTSYNC_IOC_CREATE_MUTEX: return "CREATE_MUTEX";
+	case NTSYNC_IOC_CREATE_EVENT: return "CREATE_EVENT";
+	case NTSYNC_IOC_WAIT_ANY: return "WAIT_ANY";
+	case NTSYNC_IOC_WAIT_ALL: return "WAIT_ALL";
+	default: return "an ioctl";
+	}
+}
+
+static int nt_ioctl(int fd, unsigned long req, void *arg)
+{
+	int makes_fd = req == NTSYNC_IOC_CREATE_SEM ||
+		       req == NTSYNC_IOC_CREATE_MUTEX ||
+		       req == NTSYNC_IOC_CREATE_EVENT;
+	int spare = fault_target && makes_fd ? lowest_free_fd() : -1;
+	int ret = ioctl(fd, req, arg);
+
+	if (ret == -1 && errno == ENOMEM && fault_target)
+		ret = FAULT_RETRY(ioctl_name(req), makes_fd, spare,
+				  ioctl(fd, req, arg));
+	return ret;
+}
+
+static int nt_open(int flags)
+{
+	int spare = fault_target ? lowest_free_fd() : -1;
+	int ret = open("/dev/ntsync", flags);
+
+	if (ret == -1 && errno == ENOMEM && fault_target)
+		ret = FAULT_RETRY("open", 1, spare, open("/dev/ntsync", flags));
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
  * Small helpers.  They return the ioctl's result with errno intact.
  */
 
@@ -85,27 +187,27 @@ static int create_sem(int dev, __u32 count, __u32 max)
 {
 	struct ntsync_sem_args args = { .count = count, .max = max };
 
-	return ioctl(dev, NTSYNC_IOC_CREATE_SEM, &args);
+	return nt_ioctl(dev, NTSYNC_IOC_CREATE_SEM, &args);
 }
 
 static int create_mutex(int dev, __u32 owner, __u32 count)
 {
 	struct ntsync_mutex_args args = { .owner = owner, .count = count };
 
-	return ioctl(dev, NTSYNC_IOC_CREATE_MUTEX, &args);
+	return nt_ioctl(dev, NTSYNC_IOC_CREATE_MUTEX, &args);
 }
 
 static int create_event(int dev, __u32 manual, __u32 signaled)
 {
 	struct ntsync_event_args args = { .manual = manual, .signaled = signaled };
 
-	return ioctl(dev, NTSYNC_IOC_CREATE_EVENT, &args);
+	return nt_ioctl(dev, NTSYNC_IOC_CREATE_EVENT, &args);
 }
 
 static int sem_release(int sem, __u32 count, __u32 *prev)
 {
 	__u32 val = count;
-	int ret = ioctl(sem, NTSYNC_IOC_SEM_RELEASE, &val);
+	int ret = nt_ioctl(sem, NTSYNC_IOC_SEM_RELEASE, &val);
 
 	if (prev)
 		*prev = val;
@@ -115,7 +217,7 @@ static int sem_release(int sem, __u32 count, __u32 *prev)
 static int mutex_unlock(int mutex, __u32 owner, __u32 *prev)
 {
 	struct ntsync_mutex_args args = { .owner = owner, .count = 0xdeadbeef };
-	int ret = ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args);
+	int ret = nt_ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args);
 
 	if (prev)
 		*prev = args.count;
@@ -126,13 +228,13 @@ static int mutex_kill(int mutex, __u32 owner)
 {
 	__u32 val = owner;
 
-	return ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, &val);
+	return nt_ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, &val);
 }
 
 static int event_op(int event, unsigned long req, __u32 *prev)
 {
 	__u32 val = 0xdeadbeef;
-	int ret = ioctl(event, req, &val);
+	int ret = nt_ioctl(event, req, &val);
 
 	if (prev)
 		*prev = val;
@@ -142,7 +244,7 @@ static int event_op(int event, unsigned long req, __u32 *prev)
 static int read_sem(int sem, __u32 *count, __u32 *max)
 {
 	struct ntsync_sem_args args = { .count = 0xdeadbeef, .max = 0xdeadbeef };
-	int ret = ioctl(sem, NTSYNC_IOC_SEM_READ, &args);
+	int ret = nt_ioctl(sem, NTSYNC_IOC_SEM_READ, &args);
 
 	*count = args.count;
 	*max = args.max;
@@ -152,7 +254,7 @@ static int read_sem(int sem, __u32 *count, __u32 *max)
 static int read_mutex(int mutex, __u32 *owner, __u32 *count)
 {
 	struct ntsync_mutex_args args = { .owner = 0xdeadbeef, .count = 0xdeadbeef };
-	int ret = ioctl(mutex, NTSYNC_IOC_MUTEX_READ, &args);
+	int ret = nt_ioctl(mutex, NTSYNC_IOC_MUTEX_READ, &args);
 
 	*owner = args.owner;
 	*count = args.count;
@@ -162,7 +264,7 @@ static int read_mutex(int mutex, __u32 *owner, __u32 *count)
 static int read_event(int event, __u32 *manual, __u32 *signaled)
 {
 	struct ntsync_event_args args = { .manual = 0xdeadbeef, .signaled = 0xdeadbeef };
-	int ret = ioctl(event, NTSYNC_IOC_EVENT_READ, &args);
+	int ret = nt_ioctl(event, NTSYNC_IOC_EVENT_READ, &args);
 
 	*manual = args.manual;
 	*signaled = args.signaled;
@@ -182,7 +284,7 @@ static int do_wait(int dev, unsigned long req, const int *objs, __u32 count,
 		.owner = owner,
 		.alert = alert,
 	};
-	int ret = ioctl(dev, req, &args);
+	int ret = nt_ioctl(dev, req, &args);
 
 	if (index)
 		*index = args.index;
@@ -201,16 +303,6 @@ static int wait_all(int dev, const int *objs, __u32 count, __u32 owner,
 {
 	return do_wait(dev, NTSYNC_IOC_WAIT_ALL, objs, count, owner, alert,
 		       timeout, 0, index);
-}
-
-/* The lowest free descriptor: a failed create must not consume one. */
-static int lowest_free_fd(void)
-{
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0)
-		close(fd);
-	return fd;
 }
 
 /* A page no access is possible to (stays reserved, so never reused). */
@@ -439,7 +531,7 @@ static void *waiter_main(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->ret = ioctl(w->dev, w->req, &w->args);
+	w->ret = nt_ioctl(w->dev, w->req, &w->args);
 	w->err = errno;
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -543,7 +635,7 @@ FIXTURE(ntsync) {
 FIXTURE_SETUP(ntsync)
 {
 	/* Wine opens the device read-only as an ordinary user. */
-	self->dev = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	self->dev = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->dev) TH_LOG("open(/dev/ntsync): %s", strerror(errno));
 }
 
@@ -608,9 +700,9 @@ TEST(device_node)
 		TH_LOG("/dev/ntsync has mode %o", (unsigned int)(st.st_mode & 07777));
 
 	/* Read-only and read-write opens both work; each is an instance. */
-	a = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	a = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, a);
-	b = open("/dev/ntsync", O_RDWR | O_CLOEXEC);
+	b = nt_open(O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, b);
 	close(a);
 	close(b);
@@ -621,11 +713,16 @@ static int unprivileged_child(void)
 	int dev, sem, mutex, event, objs[3];
 	__u32 index;
 
+	/* Once unprivileged, it could not switch injection off for a retry. */
+	if (fault_target) {
+		set_make_it_fail("0");
+		fault_target = 0;
+	}
 	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 		return 10;
 	if (getuid() != 65534 || geteuid() != 65534 || getegid() != 65534)
 		return 11;
-	dev = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	dev = nt_open(O_RDONLY | O_CLOEXEC);
 	if (dev < 0)
 		return 12;
 	sem = create_sem(dev, 1, 2);
@@ -681,7 +778,7 @@ NT_TEST(create_sem)
 	struct ntsync_sem_args args = { .count = 2, .max = 3 };
 	int fd, fd2, before;
 
-	fd = ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, &args);
+	fd = nt_ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, &args);
 	ASSERT_LE(0, fd) TH_LOG("CREATE_SEM: %s", strerror(errno));
 	/* _IOW: nothing is written back. */
 	EXPECT_EQ(2u, args.count);
@@ -710,8 +807,8 @@ NT_TEST(create_sem)
 	EXPECT_ERRNO(EINVAL, create_sem(self->dev, 4, 3));
 	EXPECT_ERRNO(EINVAL, create_sem(self->dev, 1, 0));
 	EXPECT_ERRNO(EINVAL, create_sem(self->dev, UINT32_MAX, UINT32_MAX - 1));
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, NULL));
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_SEM, bad_ptr()));
 	EXPECT_EQ(before, lowest_free_fd());
 
 	close(fd);
@@ -722,7 +819,7 @@ NT_TEST(create_mutex)
 	struct ntsync_mutex_args args = { .owner = 123, .count = 1 };
 	int fd, before;
 
-	fd = ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, &args);
+	fd = nt_ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, &args);
 	ASSERT_LE(0, fd) TH_LOG("CREATE_MUTEX: %s", strerror(errno));
 	EXPECT_EQ(123u, args.owner);
 	EXPECT_EQ(1u, args.count);
@@ -742,8 +839,8 @@ NT_TEST(create_mutex)
 	EXPECT_ERRNO(EINVAL, create_mutex(self->dev, 0, UINT32_MAX));
 	EXPECT_ERRNO(EINVAL, create_mutex(self->dev, 1, 0));
 	EXPECT_ERRNO(EINVAL, create_mutex(self->dev, UINT32_MAX, 0));
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, NULL));
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_MUTEX, bad_ptr()));
 	EXPECT_EQ(before, lowest_free_fd());
 }
 
@@ -757,7 +854,7 @@ NT_TEST(create_event)
 	unsigned int i;
 	int fd, before;
 
-	fd = ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, &args);
+	fd = nt_ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, &args);
 	ASSERT_LE(0, fd) TH_LOG("CREATE_EVENT: %s", strerror(errno));
 	EXPECT_EQ(1u, args.manual);
 	EXPECT_EQ(0u, args.signaled);
@@ -773,8 +870,8 @@ NT_TEST(create_event)
 	}
 
 	before = lowest_free_fd();
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, NULL));
-	EXPECT_ERRNO(EFAULT, ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, NTSYNC_IOC_CREATE_EVENT, bad_ptr()));
 	EXPECT_EQ(before, lowest_free_fd());
 }
 
@@ -862,22 +959,22 @@ NT_TEST(sem_release)
 	CHECK_SEM(sem, 0, 0);
 
 	/* Bad pointers: EFAULT and no change. */
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, NULL));
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_READ, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_RELEASE, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_READ, NULL));
 	close(sem);
 	sem = NEW_SEM(self->dev, 1, 5);
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_RELEASE, NULL));
 	CHECK_SEM(sem, 1, 5);
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_RELEASE, bad_ptr()));
 	CHECK_SEM(sem, 1, 5);
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_READ, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_READ, bad_ptr()));
 	CHECK_SEM(sem, 1, 5);
 	/* readable count, but the previous count cannot be written back */
 	ro = readonly_words(&two, 1);
 	ASSERT_TRUE(ro != NULL);
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, ro));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_RELEASE, ro));
 	CHECK_SEM(sem, 1, 5);
-	EXPECT_ERRNO(EFAULT, ioctl(sem, NTSYNC_IOC_SEM_READ, ro));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(sem, NTSYNC_IOC_SEM_READ, ro));
 	CHECK_SEM(sem, 1, 5);
 	munmap(ro, 4096);
 	close(sem);
@@ -905,28 +1002,28 @@ NT_TEST(mutex_unlock)
 
 	args.owner = 123;
 	args.count = 0xdeadbeef;
-	EXPECT_OK(ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_OK(nt_ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
 	EXPECT_EQ(123u, args.owner);
 	EXPECT_EQ(2u, args.count);
 	CHECK_MUTEX(mutex, 123, 1);
 
 	/* Bad pointers: EFAULT, no change. */
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, NULL));
 	CHECK_MUTEX(mutex, 123, 1);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, bad_ptr()));
 	CHECK_MUTEX(mutex, 123, 1);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_READ, NULL));
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_READ, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_READ, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_READ, bad_ptr()));
 	CHECK_MUTEX(mutex, 123, 1);
 	/* readable owner, but the previous count cannot be written back */
 	ro = readonly_words(owner_args, 2);
 	ASSERT_TRUE(ro != NULL);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, ro));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, ro));
 	CHECK_MUTEX(mutex, 123, 1);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_READ, ro));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_READ, ro));
 	CHECK_MUTEX(mutex, 123, 1);
 	/* MUTEX_KILL only reads its argument */
-	EXPECT_OK(ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, ro));
+	EXPECT_OK(nt_ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, ro));
 	CHECK_MUTEX_ABANDONED(mutex);
 	munmap(ro, 4096);
 	close(mutex);
@@ -956,9 +1053,9 @@ NT_TEST(mutex_kill)
 	CHECK_MUTEX(mutex, 123, 3);
 	EXPECT_ERRNO(EPERM, mutex_kill(mutex, 456));
 	CHECK_MUTEX(mutex, 123, 3);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, NULL));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, NULL));
 	CHECK_MUTEX(mutex, 123, 3);
-	EXPECT_ERRNO(EFAULT, ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, bad_ptr()));
+	EXPECT_ERRNO(EFAULT, nt_ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, bad_ptr()));
 	CHECK_MUTEX(mutex, 123, 3);
 
 	/* Killing a recursively held mutex abandons it at once. */
@@ -1020,32 +1117,32 @@ NT_TEST(event_ops)
 		CHECK_EVENT(event, manual, 0);
 
 		/* Bad pointers: EFAULT and the event is unchanged. */
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_SET, NULL));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_SET, NULL));
 		CHECK_EVENT(event, manual, 0);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_SET, bad_ptr()));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_SET, bad_ptr()));
 		CHECK_EVENT(event, manual, 0);
 		EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_SET, NULL));
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_RESET, NULL));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_RESET, NULL));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_RESET, bad_ptr()));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_RESET, bad_ptr()));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_PULSE, NULL));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_PULSE, NULL));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_PULSE, bad_ptr()));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_PULSE, bad_ptr()));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_READ, NULL));
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_READ, bad_ptr()));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_READ, NULL));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_READ, bad_ptr()));
 		CHECK_EVENT(event, manual, 1);
 		/* a read-only buffer cannot take the previous state */
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_RESET, ro));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_RESET, ro));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_PULSE, ro));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_PULSE, ro));
 		CHECK_EVENT(event, manual, 1);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_READ, ro));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_READ, ro));
 		EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_RESET, NULL));
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_SET, ro));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_SET, ro));
 		CHECK_EVENT(event, manual, 0);
-		EXPECT_ERRNO(EFAULT, ioctl(event, NTSYNC_IOC_EVENT_PULSE, ro));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(event, NTSYNC_IOC_EVENT_PULSE, ro));
 		CHECK_EVENT(event, manual, 0);
 		EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_SET, NULL));
 
@@ -1070,35 +1167,35 @@ NT_TEST(wrong_object_type)
 	/* To the semaphore. */
 	margs.owner = 1;
 	margs.count = 0;
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_MUTEX_UNLOCK, &margs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_MUTEX_UNLOCK, &margs));
 	val = 1;
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_MUTEX_KILL, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_MUTEX_READ, &margs));
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_EVENT_SET, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_EVENT_RESET, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_EVENT_PULSE, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(sem, NTSYNC_IOC_EVENT_READ, &eargs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_MUTEX_KILL, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_MUTEX_READ, &margs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_EVENT_SET, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_EVENT_RESET, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_EVENT_PULSE, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(sem, NTSYNC_IOC_EVENT_READ, &eargs));
 	CHECK_SEM(sem, 1, 2);
 
 	/* To the mutex. */
 	val = 1;
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_SEM_RELEASE, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_SEM_READ, &sargs));
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_EVENT_SET, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_EVENT_RESET, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_EVENT_PULSE, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_EVENT_READ, &eargs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_SEM_RELEASE, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_SEM_READ, &sargs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_EVENT_SET, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_EVENT_RESET, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_EVENT_PULSE, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(mutex, NTSYNC_IOC_EVENT_READ, &eargs));
 	CHECK_MUTEX(mutex, 1, 1);
 
 	/* To the event. */
 	val = 1;
-	EXPECT_ERRNO(EINVAL, ioctl(event, NTSYNC_IOC_SEM_RELEASE, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(event, NTSYNC_IOC_SEM_READ, &sargs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(event, NTSYNC_IOC_SEM_RELEASE, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(event, NTSYNC_IOC_SEM_READ, &sargs));
 	margs.owner = 1;
-	EXPECT_ERRNO(EINVAL, ioctl(event, NTSYNC_IOC_MUTEX_UNLOCK, &margs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(event, NTSYNC_IOC_MUTEX_UNLOCK, &margs));
 	val = 1;
-	EXPECT_ERRNO(EINVAL, ioctl(event, NTSYNC_IOC_MUTEX_KILL, &val));
-	EXPECT_ERRNO(EINVAL, ioctl(event, NTSYNC_IOC_MUTEX_READ, &margs));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(event, NTSYNC_IOC_MUTEX_KILL, &val));
+	EXPECT_ERRNO(EINVAL, nt_ioctl(event, NTSYNC_IOC_MUTEX_READ, &margs));
 	CHECK_EVENT(event, 1, 0);
 
 	close(sem);
@@ -1145,17 +1242,17 @@ NT_TEST(unknown_ioctls)
 
 	before = lowest_free_fd();
 	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
-		EXPECT_ERRNO(ENOTTY, ioctl(self->dev, unknown[i], buf))
+		EXPECT_ERRNO(ENOTTY, nt_ioctl(self->dev, unknown[i], buf))
 			TH_LOG("device, cmd %#lx", unknown[i]);
 		for (j = 0; j < 3; j++)
-			EXPECT_ERRNO(ENOTTY, ioctl(objs[j], unknown[i], buf))
+			EXPECT_ERRNO(ENOTTY, nt_ioctl(objs[j], unknown[i], buf))
 				TH_LOG("object %u, cmd %#lx", j, unknown[i]);
 	}
 	/* Object ioctls mean nothing to the device ... */
 	for (i = 0; i < ARRAY_SIZE(object_ioctls); i++) {
 		memset(buf, 0, sizeof(buf));
 		buf[0] = 1;
-		EXPECT_ERRNO(ENOTTY, ioctl(self->dev, object_ioctls[i], buf))
+		EXPECT_ERRNO(ENOTTY, nt_ioctl(self->dev, object_ioctls[i], buf))
 			TH_LOG("device, cmd %#lx", object_ioctls[i]);
 	}
 	/* ... and device ioctls mean nothing to an object. */
@@ -1166,7 +1263,7 @@ NT_TEST(unknown_ioctls)
 
 		for (j = 0; j < 3; j++) {
 			memset(buf, 0, sizeof(buf));
-			EXPECT_ERRNO(ENOTTY, ioctl(objs[j], device_ioctls[i],
+			EXPECT_ERRNO(ENOTTY, nt_ioctl(objs[j], device_ioctls[i],
 						   i >= 3 ? (void *)&wargs : (void *)buf))
 				TH_LOG("object %u, cmd %#lx", j, device_ioctls[i]);
 		}
@@ -1226,12 +1323,12 @@ NT_TEST(wait_invalid_args)
 		args.count = 1;
 		args.owner = 1;
 		args.pad = 1;
-		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args))
+		EXPECT_ERRNO(EINVAL, nt_ioctl(self->dev, req, &args))
 			TH_LOG("%s pad 1", wait_names[w]);
 		args.pad = 0x80000000;
-		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args)) TH_LOG("%s pad", wait_names[w]);
+		EXPECT_ERRNO(EINVAL, nt_ioctl(self->dev, req, &args)) TH_LOG("%s pad", wait_names[w]);
 		args.alert = alert;
-		EXPECT_ERRNO(EINVAL, ioctl(self->dev, req, &args))
+		EXPECT_ERRNO(EINVAL, nt_ioctl(self->dev, req, &args))
 			TH_LOG("%s pad+alert", wait_names[w]);
 
 		/* count too large; the array is valid and readable for 2 */
@@ -1243,8 +1340,8 @@ NT_TEST(wait_invalid_args)
 					     0, 0, NULL));
 
 		/* the args pointer itself */
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, NULL));
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, bad_ptr()));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, req, NULL));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, req, bad_ptr()));
 
 		CHECK_SEM(sem, 1, 1);
 		CHECK_EVENT(alert, 0, 1);
@@ -1268,7 +1365,7 @@ NT_TEST(wait_bad_objects)
 	alert = NEW_EVENT(self->dev, 0, 1);
 	mutex = NEW_MUTEX(self->dev, 0, 0);
 	event2 = NEW_EVENT(self->dev, 1, 0);
-	other_dev = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	other_dev = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, other_dev);
 	other_sem = NEW_SEM(other_dev, 1, 1);
 	other_event = NEW_EVENT(other_dev, 1, 1);
@@ -1380,11 +1477,11 @@ NT_TEST(wait_bad_pointers)
 		EXPECT_ERRNO(EFAULT, do_wait(self->dev, req, straddle, 2, 1, alert, 0, 0, NULL));
 		/* an address no user pointer can have, also in a 32-bit process */
 		args.objs = 0xffffffff80000000ULL;
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, &args));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, req, &args));
 		args.objs = 0x8000000000000000ULL;
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, &args));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, req, &args));
 		args.objs = 1;
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, req, &args));
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, req, &args));
 		CHECK_SEM(sem, 1, 1);
 		CHECK_EVENT(alert, 0, 1);
 	}
@@ -1400,8 +1497,8 @@ NT_TEST(wait_bad_pointers)
 		};
 		void *ro = readonly_words((const __u32 *)&args, sizeof(args) / 4);
 
-		ASSERT_TRUE(ro);
-		EXPECT_ERRNO(EFAULT, ioctl(self->dev, wait_reqs[w], ro));
+		ASSERT_TRUE(ro != NULL);
+		EXPECT_ERRNO(EFAULT, nt_ioctl(self->dev, wait_reqs[w], ro));
 		CHECK_SEM(sem, 1, 1);
 		CHECK_EVENT(alert, 0, 1);
 		munmap(ro, 4096);
@@ -1434,7 +1531,7 @@ NT_TEST(wait_any_basic)
 	args.count = 1;
 	args.owner = 123;
 	args.index = 0xdeadbeef;
-	EXPECT_OK(ioctl(self->dev, NTSYNC_IOC_WAIT_ANY, &args));
+	EXPECT_OK(nt_ioctl(self->dev, NTSYNC_IOC_WAIT_ANY, &args));
 	/* index written; every other member left as it was */
 	EXPECT_EQ(0u, args.index);
 	EXPECT_EQ(0ull, (unsigned long long)args.timeout);
@@ -1768,7 +1865,7 @@ NT_TEST(wait_all_basic)
 	args.count = 4;
 	args.owner = 9;
 	args.index = 0xdeadbeef;
-	EXPECT_OK(ioctl(self->dev, NTSYNC_IOC_WAIT_ALL, &args));
+	EXPECT_OK(nt_ioctl(self->dev, NTSYNC_IOC_WAIT_ALL, &args));
 	EXPECT_EQ(0u, args.index);
 	EXPECT_EQ(0ull, (unsigned long long)args.timeout);
 	EXPECT_EQ((uintptr_t)objs, (uintptr_t)args.objs);
@@ -2801,7 +2898,7 @@ NT_TEST(object_outlives_device_fd)
 	struct waiter w;
 	__u32 prev;
 
-	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	dev2 = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, dev2);
 	sem = NEW_SEM(dev2, 1, 3);
 	mutex = NEW_MUTEX(dev2, 4, 1);
@@ -2817,7 +2914,7 @@ NT_TEST(object_outlives_device_fd)
 	CHECK_EVENT(event, 0, 1);
 
 	/* The instance's fd is closed while one of its waits sleeps. */
-	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	dev2 = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, dev2);
 	sem2 = NEW_SEM(dev2, 0, 1);
 	START_ANY(&w, dev2, &sem2, 1, 1, 0, FOREVER);
