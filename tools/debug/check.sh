@@ -7,7 +7,8 @@
 # against each, and boots each under QEMU with the module, the kselftest suites and the fuzzer:
 #
 #   kasan  KUnit (at load), selftests 64/32-bit, fuzzer (stress + model), failslab fault
-#          injection, rmmod refused while busy / load-unload cycles, kmemleak scan
+#          injection (the selftests, then the fuzzer's fault mode), rmmod refused while busy /
+#          load-unload cycles, kmemleak scan
 #   kcsan  KUnit, selftests 64/32-bit, fuzzer (stress + model), kmemleak scan
 #
 # and requires a clean kernel log: no lockdep, KASAN, KCSAN, UBSAN, kmemleak, debug-objects
@@ -40,47 +41,6 @@ FAILSLAB_INTERVALS="1 3 5 7 11"
 # A guest runs the suites, the fuzzer and the rest under emulation with every check on.
 TIMEOUT=${NTSYNC_TIMEOUT:-$((1200 + FUZZ_SECONDS))}
 DEBUG_PKGS=(flex bison bc libelf-dev libssl-dev xz-utils)
-N=0 PASS=0 FAIL=0
-
-# result ok|fail DESCRIPTION [DETAILS]: one TAP line, details as indented comments.
-result() {
-	N=$((N + 1))
-	if [ "$1" = ok ]; then
-		PASS=$((PASS + 1))
-		echo "ok $N - $2"
-	else
-		FAIL=$((FAIL + 1))
-		echo "not ok $N - $2"
-	fi
-	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
-}
-
-# step DESCRIPTION LOGFILE FUNCTION ARGS...: as in tools/vm/check.sh.  Never call it in a
-# condition: bash would then ignore set -e inside it.
-step() {
-	local desc=$1 log=$2
-	shift 2
-	set +e
-	( set -e; "$@" ) >"$log" 2>&1
-	STEP_RC=$?
-	set -e
-	if [ $STEP_RC = 0 ]; then
-		result ok "$desc$(cat "$log.note" 2>/dev/null)"
-	else
-		result fail "$desc" "$(tail -n 30 "$log")"
-	fi
-	rm -f "$log.note"
-}
-failed() { [ "$STEP_RC" != 0 ]; }
-
-finish() {
-	echo "# logs: $OUT"
-	echo "1..$N"
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" = 0 ] && exit 0
-	exit 1
-}
-
 build_tools() {
 	local h
 	h=$(harness_dir)
@@ -118,6 +78,7 @@ payload() {
 	wrap fuzz-stress "stress $fuzz $SEED"
 	wrap fuzz-model "model $((FUZZ_SECONDS - fuzz)) $((SEED + 7))"
 	if [ "$flavor" = kasan ]; then
+		wrap selftests-failslab "selftests-failslab $FAILSLAB_INTERVALS"
 		wrap failslab "failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS"
 		# (while the module is loaded, so that its leak backtraces have symbols)
 		wrap leaks-before-unload "leaks after-fault-injection"
@@ -153,59 +114,26 @@ parse_kunit() {
 
 # parse_debug FLAVOR DIR BOOT-STATUS: the guest's report as TAP.
 parse_debug() {
-	local flavor=$1 dir=$2 brc=$3 line prog='' plan='' seen=0 notes='' done='' s bad
+	local flavor=$1 dir=$2 brc=$3 line prog='' done='' s
 	local -a want
 	local -A ran=()
 	while IFS= read -r line; do
 		case $line in
 		"@@check ok "*)   result ok "$flavor: ${line#@@check ok }" ;;
 		"@@check fail "*) result fail "$flavor: ${line#@@check fail }" ;;
-		"@@run "*)        prog=${line#@@run }; plan='' seen=0 notes=''; ran[$prog]=1 ;;
-		"@@exit "*)
-			s=${line##* }
-			if [ "$s" = 0 ] && [ -n "$plan" ] && [ "$seen" = "$plan" ]; then
-				result ok "$flavor: $prog: all $plan tests reported, exit status 0"
-			else
-				result fail "$flavor: $prog: $seen of ${plan:-no} planned tests reported, exit status $s" "$notes"
-			fi
-			prog='' ;;
-		"@@done") done=1 ;;
-		*)
-			[ -n "$prog" ] || continue
-			case $line in
-			1..*) plan=${line#1..} ;;
-			"ok "*"# SKIP"*) seen=$((seen + 1)); result fail "$flavor: $prog: ${line#ok } (skipped: every test must run)" "$notes"; notes= ;;
-			"ok "*)          seen=$((seen + 1)); result ok "$flavor: $prog: ${line#ok }"; notes= ;;
-			"not ok "*)      seen=$((seen + 1)); result fail "$flavor: $prog: ${line#not ok }" "$notes"; notes= ;;
-			"#"*)            notes+=${notes:+$'\n'}$line ;;
-			esac ;;
+		"@@run "*)        prog=${line#@@run }; ran[$prog]=1; prog_start ;;
+		"@@exit "*)       prog_exit "$flavor: $prog" "${line##* }"; prog='' ;;
+		"@@done")         done=1 ;;
+		*)                [ -z "$prog" ] || prog_line "$flavor: $prog" "$line" ;;
 		esac
 	done <"$dir/results.log"
-	[ -z "$prog" ] || result fail "$flavor: $prog: did not finish" "$notes"
+	[ -z "$prog" ] || result fail "$flavor: $prog: did not finish" "$T_NOTES"
 	mapfile -t want <"$dir/initrd.list"
 	for s in "${want[@]}"; do
 		[ -n "${ran[$s]:-}" ] || result fail "$flavor: $s: did not run"
 	done
 	parse_kunit "$flavor" "$dir/results.log"
-	if [ -n "$done" ] && [ "$brc" = 0 ]; then
-		result ok "$flavor: guest finished"
-	else
-		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
-		result fail "$flavor: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
-			"$(tail -n 30 "$dir/console.log")"
-	fi
-	bad=$(bad_klog_lines "$dir/results.log")
-	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
-		result fail "$flavor: kernel log clean (no kernel log from the guest)" \
-			"$(grep -E "$KLOG_BAD" "$dir/console.log" | head -n 40)"
-	elif [ -z "$bad" ]; then
-		result ok "$flavor: kernel log clean (no lockdep/KASAN/KCSAN/UBSAN/kmemleak report, warning or BUG)"
-	else
-		result fail "$flavor: kernel log clean" "$(printf '%s\n' "$bad" | head -n 60)
---- the first reports in full:
-$(sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$dir/results.log" |
-  sed -n '/ntsync-lane: loading the module/,$p' | grep -E -A 25 -m 3 "$KLOG_BAD" | head -n 80)"
-	fi
+	guest_end "$flavor" "$dir" "$brc" "$done"
 }
 
 # Like setup_start, but this lane's own lock serialises its runs (kernel builds included), and

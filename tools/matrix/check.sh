@@ -16,7 +16,11 @@
 # Then, once: "make install"/"make uninstall" (DESTDIR on the host; for real in the bookworm and
 # sid chroots, where sid's linux-libc-dev owns a linux/ntsync.h), and "make deb" built in a
 # bookworm chroot and installed, checked and purged in bookworm and sid chroots.
-# Prints TAP, a summary table and "N passed, N failed, N skipped"; non-zero on any failure.
+# Prints TAP, a summary table and "N passed, N failed"; non-zero on any failure.
+#
+# With --prepare it only fills the cache (chroots, kernel images and module trees) for a later
+# run and builds or boots nothing: .ci/run does that in the background while the debug lane
+# compiles its kernels.
 #
 #   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid;
 #                    "" for none)
@@ -31,35 +35,7 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 SUITES=(ntsync ntsync_32)
-N=0 PASS=0 FAIL=0 SKIP=0
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
-
-# result ok|fail|skip DESCRIPTION [DETAILS]: one TAP line, details as indented comments.
-result() {
-	N=$((N + 1))
-	case $1 in
-	ok)   PASS=$((PASS + 1)); echo "ok $N - $2" ;;
-	skip) SKIP=$((SKIP + 1)); echo "not ok $N - $2 (skipped: every test must run)" ;;
-	*)    FAIL=$((FAIL + 1)); echo "not ok $N - $2" ;;
-	esac
-	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
-}
-
-# step DESCRIPTION LOGFILE FUNCTION ARGS...: as in tools/vm/check.sh.
-step() {
-	local desc=$1 log=$2 t0=$SECONDS
-	shift 2
-	set +e
-	( set -e; "$@" ) >"$log" 2>&1
-	STEP_RC=$?
-	set -e
-	if [ $STEP_RC = 0 ]; then
-		result ok "$desc ($((SECONDS - t0))s)"
-	else
-		result fail "$desc" "$(tail -n 30 "$log")"
-	fi
-}
-failed() { [ "$STEP_RC" != 0 ]; }
 
 # Show a step's log (the parts the report wants a reader to see) as TAP comments.
 show() { sed 's/^/#   /' "$@"; }
@@ -232,7 +208,7 @@ matrix_initrd() {
 
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP, and the lane's summary cells.
 parse_lane() {
-	local lane=$1 dir=$2 brc=$3 line suite='' plan='' seen=0 npass=0 notes='' done='' s bad
+	local lane=$1 dir=$2 brc=$3 line suite='' done='' s
 	local mfail=0 mok=0 cfail=0 cok=0 own=''
 	local -A ran=() tot=()
 	while IFS= read -r line; do
@@ -245,35 +221,22 @@ parse_lane() {
 			[ -n "$own" ] && cfail=$((cfail + 1)) || mfail=$((mfail + 1)) ;;
 		# (checks after "the kernel ships ..." are about the two modules side by side)
 		"@@info "*)       echo "# $lane: ${line#@@info }"; [ "${line#*ships no}" = "$line" ] && own=1 ;;
-		"@@run "*)        suite=${line#@@run }; plan='' seen=0 npass=0 notes=''; ran[$suite]=1 ;;
+		"@@run "*)        suite=${line#@@run }; ran[$suite]=1; prog_start ;;
 		"@@exit "*)
 			s=${line##* }
-			case $suite in
-			guest-matrix)
-				if [ "$s" = 0 ]; then
-					result ok "$lane: module checks ran to the end"
-				else
-					result fail "$lane: module checks ran to the end (status $s)"
-				fi ;;
-			*)
-				if [ "$s" = 0 ] && [ -n "$plan" ] && [ "$seen" = "$plan" ]; then
-					result ok "$lane: $suite: all $plan tests reported, exit status 0"
-				else
-					result fail "$lane: $suite: $seen of ${plan:-no} planned tests reported, exit status $s"
-				fi
-				tot[$suite]="$npass/${plan:-?}" ;;
-			esac
+			if [ "$suite" != guest-matrix ]; then
+				prog_exit "$lane: $suite" "$s"
+				tot[$suite]="$T_PASS/${T_PLAN:-?}"
+			elif [ "$s" = 0 ]; then
+				result ok "$lane: module checks ran to the end"
+			else
+				result fail "$lane: module checks ran to the end (status $s)"
+			fi
 			suite='' ;;
 		"@@done") done=1 ;;
 		*)
 			[ -n "$suite" ] && [ "$suite" != guest-matrix ] || continue
-			case $line in
-			1..*) plan=${line#1..} ;;
-			"ok "*"# SKIP"*) seen=$((seen + 1)); result skip "$lane: $suite: ${line#ok }" "$notes"; notes= ;;
-			"ok "*)          seen=$((seen + 1)); npass=$((npass + 1)); result ok "$lane: $suite: ${line#ok }"; notes= ;;
-			"not ok "*)      seen=$((seen + 1)); result fail "$lane: $suite: ${line#not ok }" "$notes"; notes= ;;
-			"#"*)            notes+=${notes:+$'\n'}$line ;;
-			esac ;;
+			prog_line "$lane: $suite" "$line" ;;
 		esac
 	done <"$dir/results.log"
 	[ -z "$suite" ] || result fail "$lane: $suite: did not finish"
@@ -292,21 +255,7 @@ parse_lane() {
 	else
 		SUM[$lane,own]="$cfail FAILED"
 	fi
-	if [ -n "$done" ] && [ "$brc" = 0 ]; then
-		result ok "$lane: guest finished"
-	else
-		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
-		result fail "$lane: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
-			"$(tail -n 30 "$dir/console.log")"
-	fi
-	bad=$(bad_klog_lines "$dir/results.log")
-	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
-		result fail "$lane: kernel log clean (no kernel log from the guest)"
-	elif [ -z "$bad" ]; then
-		result ok "$lane: kernel log clean"
-	else
-		result fail "$lane: kernel log clean" "$bad"
-	fi
+	guest_end "$lane" "$dir" "$brc" "$done"
 }
 
 run_lane() {
@@ -513,11 +462,7 @@ summary() {
 
 finish() {
 	summary
-	echo "# logs: $OUT"
-	echo "1..$N"
-	echo "$PASS passed, $FAIL failed, $SKIP skipped"
-	[ $((FAIL + SKIP)) = 0 ] && exit 0
-	exit 1
+	tap_finish
 }
 
 build_selftests() {
@@ -539,6 +484,14 @@ T0=$SECONDS   # (not counting the wait for the lock)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
 failed && finish
+if [ "${1:-}" = --prepare ]; then
+	for lane in $(printf '%s\n' "${LANES[@]}" bookworm sid | sort -u); do
+		mkdir -p "$OUT/prepare/$lane"
+		step "$lane: chroot, kernel headers and image" "$OUT/prepare/$lane/prepare.log" \
+			matrix_prepare "$lane" "$OUT/prepare/$lane"
+	done
+	tap_finish
+fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
 failed && finish
 rm -rf "${OUT:?}/bin"

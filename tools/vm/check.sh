@@ -4,52 +4,13 @@
 # make check: build the module for every kernel of the lane (Debian bookworm's stock 6.1 on the
 # host, the newest Debian sid kernel in a sid chroot), boot each kernel under QEMU with the module
 # and the 64-bit and 32-bit kselftest suites, and report everything as TAP.  The last line is
-# "N passed, N failed, N skipped"; any failure or skip makes the exit status non-zero.
+# "N passed, N failed" (a skipped test counts as failed); any failure makes the exit status non-zero.
 # NTSYNC_LANES="bookworm sid" picks kernels; see lib.sh for the other knobs.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
 SUITES=(ntsync ntsync_32)
-N=0 PASS=0 FAIL=0 SKIP=0
-
-# result ok|fail|skip DESCRIPTION [DETAILS]: one TAP line, details as indented comments.
-result() {
-	N=$((N + 1))
-	case $1 in
-	ok)   PASS=$((PASS + 1)); echo "ok $N - $2" ;;
-	skip) SKIP=$((SKIP + 1)); echo "not ok $N - $2 (skipped: every test must run)" ;;
-	*)    FAIL=$((FAIL + 1)); echo "not ok $N - $2" ;;
-	esac
-	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
-}
-
-# step DESCRIPTION LOGFILE FUNCTION ARGS...: run under set -e in a subshell, report the outcome,
-# leave it in STEP_RC.  Never call it in a condition (if, ||, &&): bash would then ignore set -e
-# inside it.
-step() {
-	local desc=$1 log=$2
-	shift 2
-	set +e
-	( set -e; "$@" ) >"$log" 2>&1
-	STEP_RC=$?
-	set -e
-	if [ $STEP_RC = 0 ]; then
-		result ok "$desc"
-	else
-		result fail "$desc" "$(tail -n 30 "$log")"
-	fi
-}
-failed() { [ "$STEP_RC" != 0 ]; }
-
-finish() {
-	echo "# logs: $OUT"
-	echo "1..$N"
-	echo "$PASS passed, $FAIL failed, $SKIP skipped"
-	[ $((FAIL + SKIP)) = 0 ] && exit 0
-	exit 1
-}
-
 build_selftests() {
 	local h b
 	h=$(harness_dir)
@@ -66,52 +27,23 @@ build_selftests() {
 
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
-	local lane=$1 dir=$2 brc=$3 line suite='' plan='' seen=0 notes='' done='' s bad
+	local lane=$1 dir=$2 brc=$3 line suite='' done='' s
 	local -A ran=()
 	while IFS= read -r line; do
 		case $line in
 		"@@check ok "*)   result ok "$lane: ${line#@@check ok }" ;;
 		"@@check fail "*) result fail "$lane: ${line#@@check fail }" ;;
-		"@@run "*)        suite=${line#@@run }; plan='' seen=0 notes=''; ran[$suite]=1 ;;
-		"@@exit "*)
-			s=${line##* }
-			if [ "$s" = 0 ] && [ -n "$plan" ] && [ "$seen" = "$plan" ]; then
-				result ok "$lane: $suite: all $plan tests reported, exit status 0"
-			else
-				result fail "$lane: $suite: $seen of ${plan:-no} planned tests reported, exit status $s"
-			fi
-			suite='' ;;
-		"@@done") done=1 ;;
-		*)
-			[ -n "$suite" ] || continue
-			case $line in
-			1..*) plan=${line#1..} ;;
-			"ok "*"# SKIP"*) seen=$((seen + 1)); result skip "$lane: $suite: ${line#ok }" "$notes"; notes= ;;
-			"ok "*)          seen=$((seen + 1)); result ok "$lane: $suite: ${line#ok }"; notes= ;;
-			"not ok "*)      seen=$((seen + 1)); result fail "$lane: $suite: ${line#not ok }" "$notes"; notes= ;;
-			"#"*)            notes+=${notes:+$'\n'}$line ;;
-			esac ;;
+		"@@run "*)        suite=${line#@@run }; ran[$suite]=1; prog_start ;;
+		"@@exit "*)       prog_exit "$lane: $suite" "${line##* }"; suite='' ;;
+		"@@done")         done=1 ;;
+		*)                [ -z "$suite" ] || prog_line "$lane: $suite" "$line" ;;
 		esac
 	done <"$dir/results.log"
 	[ -z "$suite" ] || result fail "$lane: $suite: did not finish"
 	for s in "${SUITES[@]}"; do
 		[ -n "${ran[$s]:-}" ] || result fail "$lane: $s: did not run"
 	done
-	if [ -n "$done" ] && [ "$brc" = 0 ]; then
-		result ok "$lane: guest finished"
-	else
-		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
-		result fail "$lane: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
-			"$(tail -n 30 "$dir/console.log")"
-	fi
-	bad=$(bad_klog_lines "$dir/results.log")
-	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
-		result fail "$lane: kernel log clean (no kernel log from the guest)"
-	elif [ -z "$bad" ]; then
-		result ok "$lane: kernel log clean"
-	else
-		result fail "$lane: kernel log clean" "$bad"
-	fi
+	guest_end "$lane" "$dir" "$brc" "$done"
 }
 
 # checkpatch --strict and sparse/W=1 (tools/lint.sh), each of its checks one result here.

@@ -34,6 +34,53 @@ quiet() {
 	return "$rc"
 }
 
+# --- TAP, as every lane reports ----------------------------------------------------------------
+
+N=0 PASS=0 FAIL=0
+
+# result ok|fail|skip DESCRIPTION [DETAILS]: one TAP line, details as indented comments.  A skip
+# is a failure: every test must run.
+result() {
+	N=$((N + 1))
+	case $1 in
+	ok)   PASS=$((PASS + 1)); echo "ok $N - $2" ;;
+	skip) FAIL=$((FAIL + 1)); echo "not ok $N - $2 (skipped: every test must run)" ;;
+	*)    FAIL=$((FAIL + 1)); echo "not ok $N - $2" ;;
+	esac
+	[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/#   /'
+}
+
+# step DESCRIPTION LOGFILE FUNCTION ARGS...: run FUNCTION under set -e in a subshell with its
+# output in LOGFILE, report the outcome with the time it took (and whatever FUNCTION wrote to
+# LOGFILE.note), leave the status in STEP_RC.  Never call it in a condition (if, ||, &&): bash
+# would then ignore set -e inside it.
+step() {
+	local desc=$1 log=$2 t0=$SECONDS
+	shift 2
+	set +e
+	( set -e; "$@" ) >"$log" 2>&1
+	STEP_RC=$?
+	set -e
+	if [ $STEP_RC = 0 ]; then
+		result ok "$desc$(cat "$log.note" 2>/dev/null) ($((SECONDS - t0)) s)"
+	else
+		result fail "$desc" "$(tail -n 30 "$log")"
+	fi
+	rm -f "$log.note"
+}
+failed() { [ "$STEP_RC" != 0 ]; }
+
+# The end of a lane: the plan, "N passed, N failed" last, and the exit status.  A lane that
+# prints more at the end defines its own finish() and ends it with tap_finish.
+tap_finish() {
+	echo "# logs: $OUT"
+	echo "1..$N"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ] && exit 0
+	exit 1
+}
+finish() { tap_finish; }
+
 # Common start of check.sh and demo.sh.
 setup_start() {
 	[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mknod)"
@@ -46,10 +93,17 @@ setup_start() {
 	: >"$LOG"
 }
 
+# The host's apt, one lane at a time (.ci/run prepares the matrix's caches while the debug lane
+# runs).
+host_apt() {
+	mkdir -p "$CACHE"
+	quiet flock "$CACHE/apt-lock" apt-get "$@"
+}
+
 APT_UPDATED=
 apt_update() {
 	[ -n "$APT_UPDATED" ] && return 0
-	quiet apt-get update
+	host_apt update
 	APT_UPDATED=1
 }
 
@@ -61,7 +115,7 @@ install_missing() {
 	[ ${#missing[@]} = 0 ] && return 0
 	say "installing: ${missing[*]}"
 	apt_update
-	quiet apt-get install -y --no-install-recommends "${missing[@]}"
+	host_apt install -y --no-install-recommends "${missing[@]}"
 }
 
 # First non-security Debian archive URI the host's apt uses (deb822 or one-line format).
@@ -296,6 +350,19 @@ make_initrd() {
 	rm -rf "$st"
 }
 
+# Of the console, the lines between @@run and @@exit, as they come (awk would buffer its input).
+payload_output() {
+	local line on=0
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		@@run*) on=1 ;;
+		@@exit*) on=0 ;;
+		*) if [ $on = 1 ]; then printf '%s\n' "$line"; fi ;;
+		esac
+	done
+}
+
 # boot DIR MODE: boot DIR/vmlinuz with DIR/initrd.  The console (kernel and live program
 # output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
@@ -308,9 +375,7 @@ boot() {
 		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)")
 	rm -f "$dir/results.log"
 	if [ "$mode" = demo ]; then   # live: only what the payload prints
-		"${cmd[@]}" </dev/null 2>&1 | tee "$console" |
-			awk '/^@@run/ { on = 1; next } /^@@exit/ { on = 0 }
-			     on { sub(/\r$/, ""); print; fflush() }' || rc=${PIPESTATUS[0]}
+		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}
 	else
 		"${cmd[@]}" </dev/null >"$console" 2>&1 || rc=$?
 	fi
@@ -327,4 +392,57 @@ bad_klog_lines() {
 		awk '{ l[NR] = $0 } /ntsync-lane: loading the module/ && !from { from = NR }
 		     END { for (i = from ? from : 1; i <= NR; i++) print l[i] }' |
 		grep -E "$KLOG_BAD" || true
+}
+
+# --- the guest's report (tools/vm/guest-init), as TAP ---------------------------------------
+# A lane's parser reads DIR/results.log line by line; these do the parts every lane shares.
+
+# prog_start: a program's output begins (@@run).
+prog_start() { T_PLAN='' T_SEEN=0 T_PASS=0 T_NOTES=''; }
+
+# prog_line PREFIX LINE: one line of a program's TAP; "#" lines are kept as the next result's
+# details.
+prog_line() {
+	case $2 in
+	1..*) T_PLAN=${2#1..} ;;
+	"ok "*"# SKIP"*) T_SEEN=$((T_SEEN + 1)); result skip "$1: ${2#ok }" "$T_NOTES"; T_NOTES= ;;
+	"ok "*)          T_SEEN=$((T_SEEN + 1)); T_PASS=$((T_PASS + 1)); result ok "$1: ${2#ok }"; T_NOTES= ;;
+	"not ok "*)      T_SEEN=$((T_SEEN + 1)); result fail "$1: ${2#not ok }" "$T_NOTES"; T_NOTES= ;;
+	"#"*)            T_NOTES+=${T_NOTES:+$'\n'}$2 ;;
+	esac
+}
+
+# prog_exit PREFIX STATUS: the program ended (@@exit): it must have reported every test it
+# planned and exited 0.
+prog_exit() {
+	if [ "$2" = 0 ] && [ -n "$T_PLAN" ] && [ "$T_SEEN" = "$T_PLAN" ]; then
+		result ok "$1: all $T_PLAN tests reported, exit status 0"
+	else
+		result fail "$1: $T_SEEN of ${T_PLAN:-no} planned tests reported, exit status $2" "$T_NOTES"
+	fi
+}
+
+# guest_end PREFIX DIR BOOT-STATUS DONE: the guest got to its end marker (DONE non-empty) and
+# QEMU exited in time; its kernel log, from the module's load on, holds no report.
+guest_end() {
+	local p=$1 dir=$2 brc=$3 done=$4 bad
+	if [ -n "$done" ] && [ "$brc" = 0 ]; then
+		result ok "$p: guest finished"
+	else
+		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
+		result fail "$p: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
+			"$(tail -n 30 "$dir/console.log")"
+	fi
+	bad=$(bad_klog_lines "$dir/results.log")
+	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
+		result fail "$p: kernel log clean (no kernel log from the guest)" \
+			"$(grep -E "$KLOG_BAD" "$dir/console.log" | head -n 40)"
+	elif [ -z "$bad" ]; then
+		result ok "$p: kernel log clean (no warning, BUG, Oops or sanitizer, lockdep or kmemleak report)"
+	else
+		result fail "$p: kernel log clean" "$(printf '%s\n' "$bad" | head -n 60)
+--- the first reports in full:
+$(sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$dir/results.log" |
+  sed -n '/ntsync-lane: loading the module/,$p' | grep -E -A 25 -m 3 "$KLOG_BAD" | head -n 80)"
+	fi
 }
