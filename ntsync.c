@@ -680,6 +680,31 @@ static void ntsync_free_wait(struct ntsync_q *q, __u32 total,
 }
 
 /*
+ * Every wait reads its arguments and its fds.  Plain loads in one user
+ * access window each cost less than the copy routines, whose checks (the
+ * hardened usercopy one, for a size known only at run time) are made for
+ * copies of any size.
+ */
+static int ntsync_get_fds(int *fds, const int __user *user_fds, __u32 count)
+{
+	__u32 i;
+
+	/* No fds (a wait on the alert alone): the pointer is not looked at. */
+	if (!count)
+		return 0;
+	if (!user_access_begin(user_fds, count * sizeof(*user_fds)))
+		return -EFAULT;
+	for (i = 0; i < count; i++)
+		unsafe_get_user(fds[i], &user_fds[i], efault);
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * Check a wait's arguments and fill in @q, taking a reference to every
  * object (the alert last, at index args->count).  The entries go in
  * @onstack if they fit.
@@ -694,8 +719,7 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 	if (count > NTSYNC_MAX_WAIT_COUNT || args->pad || !args->owner ||
 	    (args->flags & ~NTSYNC_WAIT_REALTIME))
 		return -EINVAL;
-	if (copy_from_user(fds, u64_to_user_ptr(args->objs),
-			   count * sizeof(fds[0])))
+	if (ntsync_get_fds(fds, u64_to_user_ptr(args->objs), count))
 		return -EFAULT;
 	total = count;
 	if (args->alert)
@@ -812,9 +836,26 @@ static int ntsync_wait_finish(struct ntsync_q *q,
 static int ntsync_get_wait_args(struct ntsync_wait_args *args,
 				struct ntsync_wait_args __user *user_args)
 {
-	if (copy_from_user(args, user_args, sizeof(*args)))
+	/* Field by field: a field added to the struct must be read here. */
+	BUILD_BUG_ON(sizeof(*args) != 40);
+
+	if (!user_access_begin(user_args, sizeof(*user_args)))
 		return -EFAULT;
-	return put_user(args->index, &user_args->index);
+	unsafe_get_user(args->timeout, &user_args->timeout, efault);
+	unsafe_get_user(args->objs, &user_args->objs, efault);
+	unsafe_get_user(args->count, &user_args->count, efault);
+	unsafe_get_user(args->index, &user_args->index, efault);
+	unsafe_get_user(args->flags, &user_args->flags, efault);
+	unsafe_get_user(args->owner, &user_args->owner, efault);
+	unsafe_get_user(args->alert, &user_args->alert, efault);
+	unsafe_get_user(args->pad, &user_args->pad, efault);
+	unsafe_put_user(args->index, &user_args->index, efault);
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)

@@ -1841,6 +1841,19 @@ NT_TEST(wait_count_zero)
 	EXPECT_EQ(0u, index);
 	CHECK_EVENT(alert, 0, 1);
 
+	/* With no fds to read, objs is not looked at: not even a kernel address fails. */
+	for (int w = 0; w < 2; w++) {
+		struct ntsync_wait_args args = {
+			.objs = 0xffffffff80000000ULL, .owner = 1, .alert = alert,
+			.index = 0xdeadbeef,
+		};
+
+		EXPECT_OK(nt_ioctl(self->dev, wait_reqs[w], &args)) TH_LOG("%s", wait_names[w]);
+		EXPECT_EQ(0u, args.index);
+	}
+	/* WAIT_ANY took the alert; WAIT_ALL, satisfied by the empty set, did not. */
+	CHECK_EVENT(alert, 0, 0);
+
 	close(alert);
 	close(manual);
 }
