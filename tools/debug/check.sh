@@ -42,11 +42,7 @@ FAILSLAB_INTERVALS="1 3 5 7 11"
 TIMEOUT=${NTSYNC_TIMEOUT:-$((1200 + FUZZ_SECONDS))}
 DEBUG_PKGS=(flex bison bc libelf-dev libssl-dev xz-utils)
 build_tools() {
-	local h
-	h=$(harness_dir)
-	rm -rf "${OUT:?}/bin"
-	mkdir -p "$OUT/bin"
-	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
+	build_selftests
 	make -C "$OUT/src/tools/fuzz" OUTPUT="$OUT/bin"
 }
 
@@ -114,26 +110,12 @@ parse_kunit() {
 
 # parse_debug FLAVOR DIR BOOT-STATUS: the guest's report as TAP.
 parse_debug() {
-	local flavor=$1 dir=$2 brc=$3 line prog='' done='' s
+	local flavor=$1 dir=$2 brc=$3
 	local -a want
-	local -A ran=()
-	while IFS= read -r line; do
-		case $line in
-		"@@check ok "*)   result ok "$flavor: ${line#@@check ok }" ;;
-		"@@check fail "*) result fail "$flavor: ${line#@@check fail }" ;;
-		"@@run "*)        prog=${line#@@run }; ran[$prog]=1; prog_start ;;
-		"@@exit "*)       prog_exit "$flavor: $prog" "${line##* }"; prog='' ;;
-		"@@done")         done=1 ;;
-		*)                [ -z "$prog" ] || prog_line "$flavor: $prog" "$line" ;;
-		esac
-	done <"$dir/results.log"
-	[ -z "$prog" ] || result fail "$flavor: $prog: did not finish" "$T_NOTES"
 	mapfile -t want <"$dir/initrd.list"
-	for s in "${want[@]}"; do
-		[ -n "${ran[$s]:-}" ] || result fail "$flavor: $s: did not run"
-	done
+	parse_runs "$flavor" "$dir" "${want[@]}"
 	parse_kunit "$flavor" "$dir/results.log"
-	guest_end "$flavor" "$dir" "$brc" "$done"
+	guest_end "$flavor" "$dir" "$brc" "$REPORT_DONE"
 }
 
 # Like setup_start, but this lane's own lock serialises its runs (kernel builds included), and

@@ -34,7 +34,6 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 
 read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
-SUITES=(ntsync ntsync_32)
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
 # Show a step's log (the parts the report wants a reader to see) as TAP comments.
@@ -465,17 +464,8 @@ finish() {
 	tap_finish
 }
 
-build_selftests() {
-	local h b
-	h=$(harness_dir)
-	mkdir -p "$OUT/bin"
-	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
-	for b in "${SUITES[@]}"; do
-		[ -x "$OUT/bin/$b" ] || die "the suite's Makefile did not produce $b"
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
-	done
+build_programs() {
+	build_selftests
 	build_tools
 }
 
@@ -494,8 +484,7 @@ if [ "${1:-}" = --prepare ]; then
 fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
 failed && finish
-rm -rf "${OUT:?}/bin"
-step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_selftests
+step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 
 for lane in "${LANES[@]}"; do

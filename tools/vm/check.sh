@@ -10,40 +10,11 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
-SUITES=(ntsync ntsync_32)
-build_selftests() {
-	local h b
-	h=$(harness_dir)
-	rm -rf "${OUT:?}/bin"
-	mkdir -p "$OUT/bin"
-	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
-	for b in "${SUITES[@]}"; do
-		[ -x "$OUT/bin/$b" ] || die "the suite's Makefile did not produce $b"
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
-	done
-}
 
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
-	local lane=$1 dir=$2 brc=$3 line suite='' done='' s
-	local -A ran=()
-	while IFS= read -r line; do
-		case $line in
-		"@@check ok "*)   result ok "$lane: ${line#@@check ok }" ;;
-		"@@check fail "*) result fail "$lane: ${line#@@check fail }" ;;
-		"@@run "*)        suite=${line#@@run }; ran[$suite]=1; prog_start ;;
-		"@@exit "*)       prog_exit "$lane: $suite" "${line##* }"; suite='' ;;
-		"@@done")         done=1 ;;
-		*)                [ -z "$suite" ] || prog_line "$lane: $suite" "$line" ;;
-		esac
-	done <"$dir/results.log"
-	[ -z "$suite" ] || result fail "$lane: $suite: did not finish"
-	for s in "${SUITES[@]}"; do
-		[ -n "${ran[$s]:-}" ] || result fail "$lane: $s: did not run"
-	done
-	guest_end "$lane" "$dir" "$brc" "$done"
+	parse_runs "$1" "$2" "${SUITES[@]}"
+	guest_end "$1" "$2" "$3" "$REPORT_DONE"
 }
 
 # checkpatch --strict and sparse/W=1 (tools/lint.sh), each of its checks one result here.

@@ -34,6 +34,24 @@ quiet() {
 	return "$rc"
 }
 
+# The kselftest suite's binaries, 64-bit and 32-bit.
+SUITES=(ntsync ntsync_32)
+
+# build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
+build_selftests() {
+	local h b
+	h=$(harness_dir)
+	rm -rf "${OUT:?}/bin"
+	mkdir -p "$OUT/bin"
+	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
+	for b in "${SUITES[@]}"; do
+		[ -x "$OUT/bin/$b" ] || die "the suite's Makefile did not produce $b"
+		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
+			die "$b is not a static binary"
+		fi
+	done
+}
+
 # --- TAP, as every lane reports ----------------------------------------------------------------
 
 N=0 PASS=0 FAIL=0
@@ -396,6 +414,30 @@ bad_klog_lines() {
 
 # --- the guest's report (tools/vm/guest-init), as TAP ---------------------------------------
 # A lane's parser reads DIR/results.log line by line; these do the parts every lane shares.
+
+# parse_runs PREFIX DIR PROGRAM...: the guest's @@check lines and each program's TAP from
+# DIR/results.log as results; a program that did not finish, or one of PROGRAM... that never
+# ran, fails.  REPORT_DONE is set if the guest got to its end marker (for guest_end).
+parse_runs() {
+	local p=$1 dir=$2 line prog='' s
+	local -A ran=()
+	shift 2
+	REPORT_DONE=''
+	while IFS= read -r line; do
+		case $line in
+		"@@check ok "*)   result ok "$p: ${line#@@check ok }" ;;
+		"@@check fail "*) result fail "$p: ${line#@@check fail }" ;;
+		"@@run "*)        prog=${line#@@run }; ran[$prog]=1; prog_start ;;
+		"@@exit "*)       prog_exit "$p: $prog" "${line##* }"; prog='' ;;
+		"@@done")         REPORT_DONE=1 ;;
+		*)                [ -z "$prog" ] || prog_line "$p: $prog" "$line" ;;
+		esac
+	done <"$dir/results.log"
+	[ -z "$prog" ] || result fail "$p: $prog: did not finish" "$T_NOTES"
+	for s; do
+		[ -n "${ran[$s]:-}" ] || result fail "$p: $s: did not run"
+	done
+}
 
 # prog_start: a program's output begins (@@run).
 prog_start() { T_PLAN='' T_SEEN=0 T_PASS=0 T_NOTES=''; }
