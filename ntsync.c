@@ -317,10 +317,13 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		ret = -EPERM;
 	} else {
 		prev_count = mutex->u.mutex.count;
-		if (!--mutex->u.mutex.count) {
+		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
-			ntsync_wake_waiters(dev, mutex, all);
-		}
+		/*
+		 * Free for anyone now, or, down from U32_MAX, acquirable by
+		 * its owner's waits again: either way, offer it.
+		 */
+		ntsync_wake_waiters(dev, mutex, all);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
