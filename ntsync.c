@@ -39,6 +39,13 @@
  *     task, all before dropping that lock.  The waiter dequeues itself
  *     under the same locks before it reads q or frees it.
  *
+ *  6. The wake invariant: when an operation on an object drops its lock,
+ *     no unsatisfied wait queued on the object could acquire it; for a
+ *     WAIT_ALL, unless another of its objects is unavailable.  So every
+ *     operation that can make an object acquirable for anyone offers it
+ *     to the waiters (ntsync_wake_waiters()) before unlocking.  Builds
+ *     with NTSYNC_DEBUG check this at every unlock and WARN if it fails.
+ *
  * A WAIT_ANY never takes wait_all_lock unless one of its objects is also
  * part of a WAIT_ALL.  A WAIT_ALL is serialised against every other
  * WAIT_ALL of its instance, and only against operations on objects some
@@ -70,31 +77,12 @@
 
 static const struct file_operations ntsync_obj_fops;
 
-/*
- * Take what guards @obj: its spinlock and, if a WAIT_ALL is queued on it,
- * the instance's wait_all_lock before that (rule 3).  Returns whether
- * wait_all_lock was taken, for ntsync_unlock_obj().
- */
-static bool ntsync_lock_obj(struct ntsync_device *dev, struct ntsync_obj *obj)
-	__acquires(&obj->lock)
-{
-	spin_lock(&obj->lock);
-	if (likely(!obj->all_hint))
-		return false;
-	spin_unlock(&obj->lock);
-	mutex_lock(&dev->wait_all_lock);
-	spin_lock(&obj->lock);
-	return true;
-}
-
-static void ntsync_unlock_obj(struct ntsync_device *dev, struct ntsync_obj *obj,
-			      bool all)
-	__releases(&obj->lock)
-{
-	spin_unlock(&obj->lock);
-	if (all)
-		mutex_unlock(&dev->wait_all_lock);
-}
+/* The names of objects' files, as /proc/<pid>/fd shows them. */
+static const char * const ntsync_obj_names[] = {
+	[NTSYNC_TYPE_SEM]	= "[ntsync-semaphore]",
+	[NTSYNC_TYPE_MUTEX]	= "[ntsync-mutex]",
+	[NTSYNC_TYPE_EVENT]	= "[ntsync-event]",
+};
 
 /* Whether a wait by @owner could acquire @obj now. */
 static bool ntsync_obj_can_acquire(const struct ntsync_obj *obj, __u32 owner)
@@ -149,6 +137,102 @@ static bool ntsync_entry_is_all(const struct ntsync_q_entry *entry)
 	return entry->q->all && entry->index < entry->q->count;
 }
 
+/*
+ * Whether the WAIT_ALL @q could acquire every one of its objects now.  The
+ * caller holds wait_all_lock and no object lock; q is queued on all of the
+ * objects, so by rule 3 the answer holds until wait_all_lock is dropped.
+ */
+static bool ntsync_all_can_acquire(struct ntsync_device *dev,
+				   struct ntsync_q *q)
+{
+	__u32 i;
+
+	lockdep_assert_held(&dev->wait_all_lock);
+
+	for (i = 0; i < q->count; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+		bool can_acquire;
+
+		spin_lock(&obj->lock);
+		can_acquire = ntsync_obj_can_acquire(obj, q->owner);
+		spin_unlock(&obj->lock);
+		if (!can_acquire)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Rule 6, checked in NTSYNC_DEBUG builds (and compiled out of all others):
+ * WARN if an unsatisfied wait queued on @obj could acquire it.  Called with
+ * @obj locked as ntsync_lock_obj() leaves it, before the unlock.
+ */
+static void ntsync_check_waiters(struct ntsync_device *dev,
+				 struct ntsync_obj *obj)
+{
+	struct ntsync_q_entry *entry;
+
+	if (!NTSYNC_DEBUG_BUILD)
+		return;
+	lockdep_assert_held(&obj->lock);
+
+	list_for_each_entry(entry, &obj->waiters, node) {
+		struct ntsync_q *q = entry->q;
+		bool missed = true;
+
+		if (atomic_read(&q->signaled) != -1 ||
+		    !ntsync_obj_can_acquire(obj, q->owner))
+			continue;
+		if (ntsync_entry_is_all(entry)) {
+			/* As in ntsync_wake_waiters(): rule 3 keeps the list. */
+			spin_unlock(&obj->lock);
+			missed = ntsync_all_can_acquire(dev, q);
+			spin_lock(&obj->lock);
+		}
+		WARN_ONCE(missed,
+			  "ntsync: wake invariant broken: a %s (owner %u) queued on %s at index %u could acquire it\n",
+			  q->all ? "WAIT_ALL" : "WAIT_ANY", q->owner,
+			  ntsync_obj_names[obj->type], entry->index);
+	}
+}
+
+/* ntsync_check_waiters() for a caller that holds no object lock. */
+static void ntsync_check_obj(struct ntsync_device *dev, struct ntsync_obj *obj)
+{
+	if (!NTSYNC_DEBUG_BUILD)
+		return;
+	spin_lock(&obj->lock);
+	ntsync_check_waiters(dev, obj);
+	spin_unlock(&obj->lock);
+}
+
+/*
+ * Take what guards @obj: its spinlock and, if a WAIT_ALL is queued on it,
+ * the instance's wait_all_lock before that (rule 3).  Returns whether
+ * wait_all_lock was taken, for ntsync_unlock_obj().
+ */
+static bool ntsync_lock_obj(struct ntsync_device *dev, struct ntsync_obj *obj)
+	__acquires(&obj->lock)
+{
+	spin_lock(&obj->lock);
+	if (likely(!obj->all_hint))
+		return false;
+	spin_unlock(&obj->lock);
+	mutex_lock(&dev->wait_all_lock);
+	spin_lock(&obj->lock);
+	return true;
+}
+
+static void ntsync_unlock_obj(struct ntsync_device *dev, struct ntsync_obj *obj,
+			      bool all)
+	__releases(&obj->lock)
+{
+	ntsync_check_waiters(dev, obj);
+	spin_unlock(&obj->lock);
+	if (all)
+		mutex_unlock(&dev->wait_all_lock);
+}
+
 /* Satisfy @entry's wait with its object alone, if it is free for it. */
 static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
 {
@@ -180,22 +264,8 @@ static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
 	int unsignaled = -1;
 	__u32 i;
 
-	lockdep_assert_held(&dev->wait_all_lock);
-
-	if (atomic_read(&q->signaled) != -1)
+	if (atomic_read(&q->signaled) != -1 || !ntsync_all_can_acquire(dev, q))
 		return;
-
-	for (i = 0; i < q->count; i++) {
-		struct ntsync_obj *obj = q->entries[i].obj;
-		bool can_acquire;
-
-		spin_lock(&obj->lock);
-		can_acquire = ntsync_obj_can_acquire(obj, q->owner);
-		spin_unlock(&obj->lock);
-		if (!can_acquire)
-			return;
-	}
-
 	if (!atomic_try_cmpxchg(&q->signaled, &unsignaled, 0))
 		return;
 
@@ -544,12 +614,6 @@ static struct ntsync_obj *ntsync_alloc_obj(struct ntsync_device *dev,
 	obj->dev = dev;
 	return obj;
 }
-
-static const char * const ntsync_obj_names[] = {
-	[NTSYNC_TYPE_SEM]	= "[ntsync-semaphore]",
-	[NTSYNC_TYPE_MUTEX]	= "[ntsync-mutex]",
-	[NTSYNC_TYPE_EVENT]	= "[ntsync-event]",
-};
 
 /*
  * Give @obj a file and a close-on-exec fd, and return the fd.  On failure
@@ -985,6 +1049,8 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 		ntsync_try_wake_entry(entry);
 		spin_unlock(&entry->obj->lock);
 	}
+	for (i = 0; i < total; i++)
+		ntsync_check_obj(dev, q.entries[i].obj);
 	mutex_unlock(&dev->wait_all_lock);
 
 	ret = ntsync_wait_sleep(&q, &args);
@@ -1086,6 +1152,7 @@ MODULE_DESCRIPTION("Kernel driver for NT synchronization primitives");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(NTSYNC_VERSION);
 
-#if IS_ENABLED(CONFIG_KUNIT)
+/* The KUnit suite is for the debug lane only; see Kbuild. */
+#if defined(NTSYNC_DEBUG) && IS_ENABLED(CONFIG_KUNIT)
 #include "ntsync_test.c"
 #endif

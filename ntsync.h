@@ -17,6 +17,17 @@
 
 #define NTSYNC_VERSION "1.0.0"
 
+/*
+ * "make NTSYNC_DEBUG=1" (see Kbuild), for the debug lane only: check the
+ * wake invariant and build in the KUnit suite.  Everywhere else the checks
+ * compile to nothing.
+ */
+#ifdef NTSYNC_DEBUG
+#define NTSYNC_DEBUG_BUILD true
+#else
+#define NTSYNC_DEBUG_BUILD false
+#endif
+
 struct file;
 struct task_struct;
 

@@ -6,8 +6,10 @@
  * ntsync.c directly, with no files or sleeping threads, so they can check
  * states that user space cannot stop and look at.
  *
- * Built into the module (ntsync.c includes this file) when the target
- * kernel has KUnit; the suite runs when the module is loaded.
+ * Built into the module (ntsync.c includes this file) only by
+ * "make NTSYNC_DEBUG=1" against a kernel with KUnit, as the debug lane
+ * does; the suite then runs when the module is loaded.  No other build
+ * contains it.
  */
 
 #include <kunit/test.h>
