@@ -6,10 +6,11 @@
 # kmemleak, UBSAN, debug objects, failslab, KUnit, ...) plus KASAN or KCSAN -- builds the module
 # against each, and boots each under QEMU with the module, the kselftest suites and the fuzzer:
 #
-#   kasan  KUnit (at load), selftests 64/32-bit, fuzzer (stress + model), failslab fault
-#          injection (the selftests, then the fuzzer's fault mode), rmmod refused while busy /
-#          load-unload cycles, kmemleak scan
-#   kcsan  KUnit, selftests 64/32-bit, fuzzer (stress + model), kmemleak scan
+#   kasan  the module users get (no KUnit, no taint but O), then the NTSYNC_DEBUG=1 build:
+#          KUnit (at load), the wake-invariant check throughout, selftests 64/32-bit, fuzzer
+#          (stress + model), failslab fault injection (the selftests, then the fuzzer's fault
+#          mode), rmmod refused while busy / load-unload cycles, kmemleak scan
+#   kcsan  the same two modules; KUnit, selftests 64/32-bit, fuzzer (stress + model), kmemleak
 #
 # and requires a clean kernel log: no lockdep, KASAN, KCSAN, UBSAN, kmemleak, debug-objects
 # report, warning or BUG.  Prints TAP; the last line is "N passed, N failed"; any failure makes
@@ -46,6 +47,24 @@ build_tools() {
 	make -C "$OUT/src/tools/fuzz" OUTPUT="$OUT/bin"
 }
 
+# build_modules DIR: DIR/ntsync.ko as make, DKMS and the .deb build it, which must hold no test
+# code even on this kernel with KUnit, and DIR/ntsync-debug.ko with NTSYNC_DEBUG=1 (the KUnit
+# suite and the wake-invariant check), which every step after the first runs.
+build_modules() {
+	local dir=$1 deps
+	build_module "$dir" NTSYNC_DEBUG=1
+	mv "$dir/ntsync.ko" "$dir/ntsync-debug.ko"
+	strings "$dir/ntsync-debug.ko" | grep -q 'wake invariant' ||
+		die "the NTSYNC_DEBUG=1 build has no wake-invariant check"
+	build_module "$dir"
+	deps=$(modinfo -F depends "$dir/ntsync.ko")
+	case ,$deps, in *,kunit,*) die "the module users get depends on kunit ($deps)" ;; esac
+	if strings "$dir/ntsync.ko" | grep -E 'kunit|wake invariant'; then
+		die "the module users get holds test code"
+	fi
+	echo "; the module users get: depends '${deps}', no KUnit or invariant check" >"$dir/module.log.note"
+}
+
 # prepare_debug FLAVOR DIR: the debug kernel, in the shape build_module and boot expect.
 prepare_debug() {
 	local flavor=$1 dir=$2 obj start
@@ -68,7 +87,8 @@ payload() {
 	rm -rf "$p"
 	mkdir -p "$p"
 	wrap() { printf '#!/bin/sh\nexec /bin/sh /guest-steps %s\n' "$2" >"$p/$1"; chmod 755 "$p/$1"; echo "$p/$1"; }
-	echo "+$DEBUG_DIR/guest-steps" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32"
+	echo "+$DEBUG_DIR/guest-steps" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
+		"+$dir/ntsync-debug.ko"
 	wrap prep prep
 	echo "$OUT/bin/ntsync" "$OUT/bin/ntsync_32"
 	wrap fuzz-stress "stress $fuzz $SEED"
@@ -142,7 +162,8 @@ for flavor in "${FLAVORS[@]}"; do
 	step "$flavor: debug kernel (tinyconfig + debug.config + $flavor.config)" "$d/prepare.log" \
 		prepare_debug "$flavor" "$d"
 	failed && continue
-	step "$flavor: build the module against it" "$d/module.log" build_module "$d"
+	step "$flavor: build the modules against it, with and without NTSYNC_DEBUG=1" "$d/module.log" \
+		build_modules "$d"
 	failed && continue
 	mapfile -t files < <(payload "$flavor" "$d" | tr ' ' '\n')
 	printf '%s\n' "${files[@]}" | grep -v '^+' | xargs -n 1 basename >"$d/initrd.list"

@@ -295,11 +295,13 @@ copy_tree() {
 		tar --null -T - -cf -) | tar -C "$dst" -xf -
 }
 
-# build_module DIR: build the module of the scratch copy for the kernel prepared in DIR, inside
-# that kernel's root, into DIR/ntsync.ko.  Any compiler/modpost warning fails.  The kernel tree
-# is /usr/src/linux-headers-ABI in that root, or DIR/kdir's content if that file exists.
+# build_module DIR [MAKE-ARG...]: build the module of the scratch copy for the kernel prepared in
+# DIR, inside that kernel's root, into DIR/ntsync.ko, with the extra make arguments (such as
+# NTSYNC_DEBUG=1).  Any compiler/modpost warning fails.  The kernel tree is
+# /usr/src/linux-headers-ABI in that root, or DIR/kdir's content if that file exists.
 build_module() {
 	local dir=$1 root abi src rel kdir
+	shift
 	root=$(cat "$dir/root")
 	abi=$(cat "$dir/abi")
 	kdir=/usr/src/linux-headers-$abi
@@ -311,7 +313,7 @@ build_module() {
 	mkdir -p "$src"
 	cp -a "$OUT/src"/{Kbuild,Makefile,include} "$OUT/src"/*.[ch] "$src/"
 	rm -f "$dir/ntsync.ko"
-	if ! in_root "$root" make -C "$kdir" M="$rel" W=1 modules >"$dir/build.log" 2>&1; then
+	if ! in_root "$root" make -C "$kdir" M="$rel" W=1 "$@" modules >"$dir/build.log" 2>&1; then
 		tail -n 40 "$dir/build.log"
 		die "module build failed for $abi (log: $dir/build.log)"
 	fi
