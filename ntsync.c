@@ -605,7 +605,7 @@ static struct ntsync_obj *ntsync_alloc_obj(struct ntsync_device *dev,
 {
 	struct ntsync_obj *obj;
 
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	obj = kzalloc_obj(*obj, GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return NULL;
 	spin_lock_init(&obj->lock);
@@ -794,8 +794,7 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 
 	q->entries = onstack;
 	if (total > NTSYNC_ONSTACK_ENTRIES) {
-		q->entries = kmalloc_array(total, sizeof(*q->entries),
-					   GFP_KERNEL);
+		q->entries = kmalloc_objs(*q->entries, total, GFP_KERNEL);
 		if (!q->entries)
 			return -ENOMEM;
 	}
@@ -1069,7 +1068,7 @@ static int ntsync_char_open(struct inode *inode, struct file *file)
 {
 	struct ntsync_device *dev;
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	dev = kzalloc_obj(*dev, GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->wait_all_lock);

@@ -10,6 +10,7 @@
 #include <linux/ktime.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/time_namespace.h>
 
 /*
@@ -38,6 +39,19 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 /* fd_file() came with 6.12; before it, struct fd held the file plainly. */
 #ifndef fd_file
 #define fd_file(f) ((f).file)
+#endif
+
+/*
+ * 7.0 added allocations typed by what they allocate, which its checkpatch
+ * asks for; before it, the same with the size written out.  (The GFP flags
+ * are optional in 7.0's; here they are always given.)
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP) ((typeof(P) *)kzalloc(sizeof(P), GFP))
+#endif
+#ifndef kmalloc_objs
+#define kmalloc_objs(P, COUNT, GFP) \
+	((typeof(P) *)kmalloc_array(COUNT, sizeof(P), GFP))
 #endif
 
 #endif /* _NTSYNC_COMPAT_H */
