@@ -47,11 +47,10 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
  * are optional in 7.0's; here they are always given.)
  */
 #ifndef kzalloc_obj
-#define kzalloc_obj(P, GFP) ((typeof(P) *)kzalloc(sizeof(P), GFP))
+#define kzalloc_obj(P, GFP) kzalloc(sizeof(P), GFP)
 #endif
 #ifndef kmalloc_objs
-#define kmalloc_objs(P, COUNT, GFP) \
-	((typeof(P) *)kmalloc_array(COUNT, sizeof(P), GFP))
+#define kmalloc_objs(P, COUNT, GFP) kmalloc_array(COUNT, sizeof(P), GFP)
 #endif
 
 #endif /* _NTSYNC_COMPAT_H */

@@ -54,7 +54,7 @@ build_modules() {
 	local dir=$1 deps
 	build_module "$dir" NTSYNC_DEBUG=1
 	mv "$dir/ntsync.ko" "$dir/ntsync-debug.ko"
-	strings "$dir/ntsync-debug.ko" | grep -q 'wake invariant' ||
+	strings "$dir/ntsync-debug.ko" | grep 'wake invariant' >/dev/null ||
 		die "the NTSYNC_DEBUG=1 build has no wake-invariant check"
 	build_module "$dir"
 	deps=$(modinfo -F depends "$dir/ntsync.ko")
