@@ -1902,8 +1902,13 @@ static bool mw_start(void)
 	n = pct(85) ? 1 + rn(3) : 1 + rn(12);
 	if (!w->all && pct(4))
 		n = 0;
+	w->args.owner = 1 + rn(4);
 	for (i = 0; i < n; i++) {
 		c = cand[rn(ncand)];
+		/* Mostly objects it cannot take now: a wait that sleeps. */
+		for (tries = 0; tries < 4 && pct(60) &&
+		     m_can_acquire(&m_objs[m_fds[c].obj], w->args.owner); tries++)
+			c = cand[rn(ncand)];
 		for (tries = 0; w->all && tries < 8 && mw_listed(w, m_fds[c].obj); tries++)
 			c = cand[rn(ncand)];
 		if (w->all && mw_listed(w, m_fds[c].obj))
@@ -1914,7 +1919,6 @@ static bool mw_start(void)
 	}
 	w->args.count = count;
 	/* Mostly the owner of an owned mutex among them: recursion, and the limit. */
-	w->args.owner = 1 + rn(4);
 	if (pct(60)) {
 		for (i = 0; i < (int)count; i++) {
 			const struct m_obj *o = &m_objs[w->objs[i]];
