@@ -93,6 +93,7 @@ payload() {
 	echo "$OUT/bin/ntsync" "$OUT/bin/ntsync_32"
 	wrap fuzz-stress "stress $fuzz $SEED"
 	wrap fuzz-model "model $((FUZZ_SECONDS - fuzz)) $((SEED + 7))"
+	wrap fuzz-model-waiters "model-waiters $((FUZZ_SECONDS - fuzz)) $((SEED + 13))"
 	if [ "$flavor" = kasan ]; then
 		wrap selftests-failslab "selftests-failslab $FAILSLAB_INTERVALS"
 		wrap failslab "failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS"

@@ -2299,6 +2299,78 @@ NT_TEST(wake_mutex_unlock)
 	close(sem);
 }
 
+/*
+ * A mutex at the recursion limit is not signaled even for its owner, so the
+ * owner's wait is queued.  The unlock that brings the count below the limit
+ * must hand the mutex to that wait as part of the unlock, not only once the
+ * count reaches zero; another owner's wait stays queued.  The waits have no
+ * timeout: one left asleep is ended by its alert, so that the test fails
+ * instead of hanging.
+ */
+NT_TEST(wake_mutex_unlock_from_limit)
+{
+	int mutex, sem, alert, alert2, objs[2];
+	struct waiter w, w2;
+	unsigned int t;
+	__u32 prev;
+
+	for (t = 0; t < 2; t++) {
+		/*
+		 * WAIT_ANY: an unsignaled semaphore, then the mutex (index 1).
+		 * WAIT_ALL: a signaled semaphore and the mutex (index 0).
+		 */
+		mutex = NEW_MUTEX(self->dev, 1, UINT32_MAX);
+		sem = NEW_SEM(self->dev, t, 1);
+		alert = NEW_EVENT(self->dev, 0, 0);
+		alert2 = NEW_EVENT(self->dev, 0, 0);
+		objs[0] = sem;
+		objs[1] = mutex;
+
+		START_ANY(&w2, self->dev, &mutex, 1, 2, alert2, FOREVER);
+		wait_for_waiters(mutex, 1);
+		ASSERT_EQ(0, waiter_start(&w, self->dev, wait_reqs[t], objs, 2,
+					  1, alert, FOREVER, 0));
+		wait_for_waiters(mutex, 2);
+		if (t)
+			wait_for_waiters_all(mutex, 1);
+		EXPECT_FALSE(waiter_done(&w));
+		EXPECT_FALSE(waiter_done(&w2));
+		CHECK_MUTEX(mutex, 1, UINT32_MAX);
+		CHECK_SEM(sem, t, 1);
+
+		EXPECT_OK(mutex_unlock(mutex, 1, &prev));
+		EXPECT_EQ(UINT32_MAX, prev);
+		/* The owner's wait took it back as part of the unlock. */
+		CHECK_MUTEX(mutex, 1, UINT32_MAX);
+		CHECK_SEM(sem, 0, 1);
+		if (poll_int(&w.done, 1)) {
+			TH_LOG("%s by the owner: still asleep after the unlock; alerting it",
+			       wait_names[t]);
+			EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_SET, NULL));
+		}
+		JOIN(&w);
+		EXPECT_WAITER_OK(&w, t ? 0 : 1);
+
+		/* The other owner's wait is still queued; its alert ends it. */
+		wait_for_waiters(mutex, 1);
+		EXPECT_FALSE(waiter_done(&w2));
+		EXPECT_OK(event_op(alert2, NTSYNC_IOC_EVENT_SET, NULL));
+		JOIN(&w2);
+		EXPECT_WAITER_OK(&w2, 1);
+		wait_for_waiters(mutex, 0);
+		CHECK_MUTEX(mutex, 1, UINT32_MAX);
+		CHECK_EVENT(alert, 0, 0);
+		if (!_metadata->passed)
+			TH_LOG("%s by the owner of a mutex at the recursion limit",
+			       wait_names[t]);
+
+		close(mutex);
+		close(sem);
+		close(alert);
+		close(alert2);
+	}
+}
+
 NT_TEST(wake_mutex_kill)
 {
 	struct waiter w1, w2, w3;
