@@ -9,10 +9,20 @@ KDIR	?= /lib/modules/$(KVER)/build
 
 all: modules
 
-modules:
+# Without the kernel's build tree, say what to install instead of make's bare
+# "No such file or directory".
+kdir-check:
+	@test -f $(KDIR)/Makefile || { \
+		echo "error: no kernel build tree in $(KDIR)" >&2; \
+		echo "  install the headers of kernel $(KVER) (Debian, Ubuntu: apt install linux-headers-$(KVER);" >&2; \
+		echo "  Fedora: dnf install kernel-devel-$(KVER); Arch: pacman -S linux-headers)," >&2; \
+		echo "  or build for another kernel with KVER=<release> or KDIR=<build tree>" >&2; \
+		exit 1; }
+
+modules: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-clean:
+clean: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 # The module's version (MODULE_VERSION), which DKMS and the .deb use too.
@@ -83,5 +93,5 @@ demo:
 bench:
 	@bash tools/bench/bench.sh
 
-.PHONY: all modules clean install check demo lint bench uninstall dkms-install dkms-remove \
+.PHONY: all kdir-check modules clean install check demo lint bench uninstall dkms-install dkms-remove \
 	deb check-matrix
