@@ -64,6 +64,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -543,25 +544,92 @@ static long ntsync_obj_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* One queued wait as fdinfo shows it; see ntsync_obj_show_fdinfo(). */
+struct ntsync_waiter_info {
+	ktime_t start;
+	pid_t tid;
+	__u32 owner;
+	__u32 index;
+	bool all;
+	bool alert;
+	bool satisfied;
+};
+
+/*
+ * Waiter lines kept on the stack; an object with more waiters than this is
+ * read again into an allocated array, up to NTSYNC_FDINFO_TRIES times.
+ */
+#define NTSYNC_FDINFO_ONSTACK	8
+#define NTSYNC_FDINFO_TRIES	3
+
+/*
+ * Record @entry's wait, with its thread's id as @ns sees it (0 if it cannot
+ * see it).  The waiter's task is alive: it dequeues its entries under the
+ * lock we hold before it returns (rule 5).
+ */
+static void ntsync_waiter_info(struct ntsync_waiter_info *info,
+			       const struct ntsync_q_entry *entry,
+			       struct pid_namespace *ns)
+{
+	const struct ntsync_q *q = entry->q;
+
+	lockdep_assert_held(&entry->obj->lock);
+
+	info->start = q->start;
+	info->tid = task_pid_nr_ns(q->task, ns);
+	info->owner = q->owner;
+	info->index = entry->index;
+	info->all = q->all;
+	info->alert = entry->index == q->count;
+	info->satisfied = atomic_read(&q->signaled) != -1;
+}
+
 /*
  * /proc/<pid>/fdinfo/<fd>: the object's type, state and waiters, for
  * whoever is chasing a hang.  The format is documented in
- * Documentation/ntsync.rst.
+ * Documentation/ntsync.rst.  Everything is read in one hold of the
+ * object's lock, so it is one consistent snapshot; it is printed after
+ * the lock is dropped.
  */
 static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	struct ntsync_waiter_info onstack[NTSYNC_FDINFO_ONSTACK];
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct ntsync_waiter_info *info = onstack, *bigger;
+	unsigned int cap = ARRAY_SIZE(onstack), tries = 0;
+	unsigned int waiters, all_waiters, shown, i;
 	struct ntsync_obj *obj = file->private_data;
-	unsigned int waiters = 0, all_waiters;
 	struct ntsync_q_entry *entry;
 	typeof(obj->u) snap;
+	ktime_t now;
 	bool all;
 
-	all = ntsync_lock_obj(obj->dev, obj);
-	snap = obj->u;
-	all_waiters = obj->all_hint;
-	list_for_each_entry(entry, &obj->waiters, node)
-		waiters++;
-	ntsync_unlock_obj(obj->dev, obj, all);
+	for (;;) {
+		waiters = 0;
+		all = ntsync_lock_obj(obj->dev, obj);
+		snap = obj->u;
+		all_waiters = obj->all_hint;
+		list_for_each_entry(entry, &obj->waiters, node) {
+			if (waiters < cap)
+				ntsync_waiter_info(&info[waiters], entry, ns);
+			waiters++;
+		}
+		ntsync_unlock_obj(obj->dev, obj, all);
+		now = ktime_get();
+
+		/* More waiters than fit: read again into a larger array. */
+		if (waiters <= cap || ++tries >= NTSYNC_FDINFO_TRIES)
+			break;
+		bigger = kmalloc_objs(*bigger, waiters + NTSYNC_FDINFO_ONSTACK,
+				      GFP_KERNEL);
+		if (!bigger)
+			break;
+		if (info != onstack)
+			kfree(info);
+		info = bigger;
+		cap = waiters + NTSYNC_FDINFO_ONSTACK;
+	}
+	shown = min(waiters, cap);
 
 	switch (obj->type) {
 	case NTSYNC_TYPE_SEM:
@@ -580,6 +648,18 @@ static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	}
 	seq_printf(m, "ntsync-waiters:\t%u\nntsync-waiters-all:\t%u\n",
 		   waiters, all_waiters);
+	seq_printf(m, "ntsync-instance:\t%llu\nntsync-object:\t%llu\n",
+		   obj->dev->id, obj->id);
+	for (i = 0; i < shown; i++) {
+		const struct ntsync_waiter_info *w = &info[i];
+
+		seq_printf(m, "ntsync-waiter:\ttid=%d owner=%u wait=%s index=%u alert=%u satisfied=%u waited-ms=%lld\n",
+			   w->tid, w->owner, w->all ? "all" : "any", w->index,
+			   w->alert, w->satisfied,
+			   max_t(s64, 0, ktime_ms_delta(now, w->start)));
+	}
+	if (info != onstack)
+		kfree(info);
 }
 
 static int ntsync_obj_release(struct inode *inode, struct file *file)
@@ -612,6 +692,7 @@ static struct ntsync_obj *ntsync_alloc_obj(struct ntsync_device *dev,
 	INIT_LIST_HEAD(&obj->waiters);
 	obj->type = type;
 	obj->dev = dev;
+	obj->id = atomic64_inc_return(&dev->last_obj_id);
 	return obj;
 }
 
@@ -962,6 +1043,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	 * Queue on each object in turn and try it again: an object signaled
 	 * later finds us queued, and the lowest free index still wins.
 	 */
+	q.start = ktime_get();
 	while (queued < total) {
 		struct ntsync_q_entry *entry = &q.entries[queued++];
 		struct ntsync_obj *obj = entry->obj;
@@ -1035,6 +1117,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 		return ret;
 	total = args.count + !!args.alert;
 
+	q.start = ktime_get();
 	mutex_lock(&dev->wait_all_lock);
 	for (i = 0; i < args.count; i++)
 		ntsync_queue_entry(&q.entries[i]);
@@ -1064,6 +1147,9 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	return ret;
 }
 
+/* The last id given to an instance; ids are never reused. */
+static atomic64_t ntsync_last_instance_id = ATOMIC64_INIT(0);
+
 static int ntsync_char_open(struct inode *inode, struct file *file)
 {
 	struct ntsync_device *dev;
@@ -1073,6 +1159,8 @@ static int ntsync_char_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&dev->wait_all_lock);
 	dev->file = file;
+	dev->id = atomic64_inc_return(&ntsync_last_instance_id);
+	atomic64_set(&dev->last_obj_id, 0);
 	file->private_data = dev;
 	return nonseekable_open(inode, file);
 }
@@ -1085,6 +1173,14 @@ static int ntsync_char_release(struct inode *inode, struct file *file)
 	mutex_destroy(&dev->wait_all_lock);
 	kfree(dev);
 	return 0;
+}
+
+/* The instance's id, to find the processes that hold it; see above. */
+static void ntsync_char_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct ntsync_device *dev = file->private_data;
+
+	seq_printf(m, "ntsync-instance:\t%llu\n", dev->id);
 }
 
 static long ntsync_char_ioctl(struct file *file, unsigned int cmd,
@@ -1115,6 +1211,7 @@ static const struct file_operations ntsync_fops = {
 	.release	= ntsync_char_release,
 	.unlocked_ioctl	= ntsync_char_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= ntsync_char_show_fdinfo,
 };
 
 static struct miscdevice ntsync_misc = {

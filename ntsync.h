@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/file.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -43,6 +44,13 @@ struct ntsync_device {
 	struct mutex wait_all_lock;
 	/* The instance's file; every object holds a reference to it. */
 	struct file *file;
+	/*
+	 * Names the instance in fdinfo: unique among the instances opened
+	 * since the module was loaded, never reused, never a pointer.
+	 */
+	u64 id;
+	/* The last id given to an object of this instance. */
+	atomic64_t last_obj_id;
 };
 
 struct ntsync_obj {
@@ -55,6 +63,8 @@ struct ntsync_obj {
 	unsigned int all_hint;
 	enum ntsync_type type;
 	struct ntsync_device *dev;
+	/* Names the object in fdinfo, unique within its instance. */
+	u64 id;
 	/* struct ntsync_q_entry.node, in the order the waits began. */
 	struct list_head waiters;
 	union {
@@ -101,6 +111,8 @@ struct ntsync_q {
 	bool ownerdead;
 	/* Number of objects, not counting the alert. */
 	__u32 count;
+	/* When the wait was first queued (CLOCK_MONOTONIC), for fdinfo. */
+	ktime_t start;
 	/* count entries, then one for the alert if there is one. */
 	struct ntsync_q_entry *entries;
 };
