@@ -384,8 +384,7 @@ build_deb() {
 	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh -ec '
 		cd /xfer/src
 		make deb
-		dpkg-deb -I build/deb/*.deb
-		dpkg-deb -c build/deb/*.deb
+		for deb in build/deb/*.deb; do dpkg-deb -I "$deb"; dpkg-deb -c "$deb"; done
 	'
 	rm -rf "$OUT/deb"
 	mkdir -p "$OUT/deb"
