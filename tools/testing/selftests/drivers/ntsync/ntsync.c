@@ -3461,12 +3461,12 @@ NT_TEST(fdinfo_graph_lines)
 	l = fdinfo_waiter(buf, w1.tid);
 	ASSERT_TRUE(l != NULL) TH_LOG("no waiter line for tid %d:\n%s", w1.tid, buf);
 	EXPECT_EQ(0, strncmp(strchr(l, ' ') + 1,
-			     "owner=5 wait=any index=0 alert=0 satisfied=0 waited-ms=", 56))
+			     "owner=5 wait=any index=0 alert=0 satisfied=0 waited-ms=", strlen("owner=5 wait=any index=0 alert=0 satisfied=0 waited-ms=")))
 		TH_LOG("%s", buf);
 	l = fdinfo_waiter(buf, w2.tid);
 	ASSERT_TRUE(l != NULL) TH_LOG("no waiter line for tid %d:\n%s", w2.tid, buf);
 	EXPECT_EQ(0, strncmp(strchr(l, ' ') + 1,
-			     "owner=6 wait=all index=1 alert=0 satisfied=0 waited-ms=", 56))
+			     "owner=6 wait=all index=1 alert=0 satisfied=0 waited-ms=", strlen("owner=6 wait=all index=1 alert=0 satisfied=0 waited-ms=")))
 		TH_LOG("%s", buf);
 	/* Oldest first: w1 queued before w2. */
 	EXPECT_TRUE(fdinfo_waiter(buf, w1.tid) < fdinfo_waiter(buf, w2.tid));
@@ -3475,13 +3475,13 @@ NT_TEST(fdinfo_graph_lines)
 	l = fdinfo_waiter(buf, w1.tid);
 	ASSERT_TRUE(l != NULL) TH_LOG("%s", buf);
 	EXPECT_EQ(0, strncmp(strchr(l, ' ') + 1,
-			     "owner=5 wait=any index=1 alert=1 satisfied=0 waited-ms=", 56))
+			     "owner=5 wait=any index=1 alert=1 satisfied=0 waited-ms=", strlen("owner=5 wait=any index=1 alert=1 satisfied=0 waited-ms=")))
 		TH_LOG("%s", buf);
 	ASSERT_EQ(0, read_fdinfo(mutex, buf, sizeof(buf)));
 	l = fdinfo_waiter(buf, w2.tid);
 	ASSERT_TRUE(l != NULL) TH_LOG("%s", buf);
 	EXPECT_EQ(0, strncmp(strchr(l, ' ') + 1,
-			     "owner=6 wait=all index=0 alert=0 satisfied=0 waited-ms=", 56))
+			     "owner=6 wait=all index=0 alert=0 satisfied=0 waited-ms=", strlen("owner=6 wait=all index=0 alert=0 satisfied=0 waited-ms=")))
 		TH_LOG("%s", buf);
 	EXPECT_TRUE(fdinfo_waiter(buf, w1.tid) == NULL);
 
