@@ -76,6 +76,9 @@
 #include "ntsync.h"
 #include "ntsync_compat.h"
 
+#define CREATE_TRACE_POINTS
+#include "ntsync_trace.h"
+
 static const struct file_operations ntsync_obj_fops;
 
 /* The names of objects' files, as /proc/<pid>/fd shows them. */
@@ -234,8 +237,12 @@ static void ntsync_unlock_obj(struct ntsync_device *dev, struct ntsync_obj *obj,
 		mutex_unlock(&dev->wait_all_lock);
 }
 
-/* Satisfy @entry's wait with its object alone, if it is free for it. */
-static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
+/*
+ * Satisfy @entry's wait with its object alone, if it is free for it; @op
+ * is what made it free, for the tracepoint.
+ */
+static void ntsync_try_wake_entry(struct ntsync_q_entry *entry,
+				  enum ntsync_op op)
 {
 	struct ntsync_obj *obj = entry->obj;
 	struct ntsync_q *q = entry->q;
@@ -249,6 +256,7 @@ static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
 		return;
 	if (ntsync_obj_acquire(obj, q->owner))
 		q->ownerdead = true;
+	trace_ntsync_wake(obj->dev, obj, q, entry->index, op);
 	if (q->task != current)
 		wake_up_process(q->task);
 }
@@ -259,7 +267,8 @@ static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
  * hold wait_all_lock, and the check and the acquisition are one atomic
  * step for everyone else.
  */
-static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
+static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q,
+				struct ntsync_obj *by, enum ntsync_op op)
 {
 	bool ownerdead = false;
 	int unsignaled = -1;
@@ -280,15 +289,18 @@ static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
 	}
 	if (ownerdead)
 		q->ownerdead = true;
+	trace_ntsync_wake(dev, by, q, 0, op);
 	wake_up_process(q->task);
 }
 
 /*
- * @obj may have become acquirable: offer it to its waiters, oldest first.
- * Called as ntsync_lock_obj() left things; @all is what it returned.
+ * @obj may have become acquirable (by @op): offer it to its waiters, oldest
+ * first.  Called as ntsync_lock_obj() left things; @all is what it
+ * returned.
  */
 static void ntsync_wake_waiters(struct ntsync_device *dev,
-				struct ntsync_obj *obj, bool all)
+				struct ntsync_obj *obj, bool all,
+				enum ntsync_op op)
 {
 	struct ntsync_q_entry *entry;
 
@@ -307,7 +319,7 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 			continue;
 
 		if (!ntsync_entry_is_all(entry)) {
-			ntsync_try_wake_entry(entry);
+			ntsync_try_wake_entry(entry, op);
 			continue;
 		}
 
@@ -318,7 +330,7 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 		 */
 		lockdep_assert_held(&dev->wait_all_lock);
 		spin_unlock(&obj->lock);
-		ntsync_try_wake_all(dev, q);
+		ntsync_try_wake_all(dev, q, obj, op);
 		spin_lock(&obj->lock);
 	}
 }
@@ -352,7 +364,9 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 		ret = -EOVERFLOW;
 	} else {
 		sem->u.sem.count = sum;
-		ntsync_wake_waiters(dev, sem, all);
+		ntsync_wake_waiters(dev, sem, all, NTSYNC_OP_SEM_RELEASE);
+		trace_ntsync_state(sem, NTSYNC_OP_SEM_RELEASE, prev_count,
+				   sem->u.sem.max);
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
@@ -394,7 +408,9 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		 * Free for anyone now, or, down from U32_MAX, acquirable by
 		 * its owner's waits again: either way, offer it.
 		 */
-		ntsync_wake_waiters(dev, mutex, all);
+		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, args.owner,
+				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
@@ -406,8 +422,8 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
 {
 	struct ntsync_device *dev = mutex->dev;
+	__u32 owner, prev_count;
 	int ret = 0;
-	__u32 owner;
 	bool all;
 
 	if (mutex->type != NTSYNC_TYPE_MUTEX)
@@ -421,23 +437,20 @@ static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
 	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
+		prev_count = mutex->u.mutex.count;
 		mutex->u.mutex.owner = 0;
 		mutex->u.mutex.count = 0;
 		mutex->u.mutex.ownerdead = true;
-		ntsync_wake_waiters(dev, mutex, all);
+		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_KILL);
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_KILL, owner,
+				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 	return ret;
 }
 
-enum ntsync_event_op {
-	NTSYNC_EVENT_SET,
-	NTSYNC_EVENT_RESET,
-	NTSYNC_EVENT_PULSE,
-};
-
 static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
-			       enum ntsync_event_op op)
+			       enum ntsync_op op)
 {
 	struct ntsync_device *dev = event->dev;
 	__u32 __user *user_prev = argp;
@@ -451,12 +464,13 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 
 	all = ntsync_lock_obj(dev, event);
 	prev = event->u.event.signaled;
-	event->u.event.signaled = op != NTSYNC_EVENT_RESET;
-	if (op != NTSYNC_EVENT_RESET)
-		ntsync_wake_waiters(dev, event, all);
+	event->u.event.signaled = op != NTSYNC_OP_EVENT_RESET;
+	if (op != NTSYNC_OP_EVENT_RESET)
+		ntsync_wake_waiters(dev, event, all, op);
 	/* Still under the lock: nobody can see the pulse's signaled state. */
-	if (op == NTSYNC_EVENT_PULSE)
+	if (op == NTSYNC_OP_EVENT_PULSE)
 		event->u.event.signaled = false;
+	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
 	return put_user(prev, user_prev) ? -EFAULT : 0;
@@ -532,11 +546,11 @@ static long ntsync_obj_ioctl(struct file *file, unsigned int cmd,
 	case NTSYNC_IOC_MUTEX_READ:
 		return ntsync_mutex_read(obj, argp);
 	case NTSYNC_IOC_EVENT_SET:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_SET);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_SET);
 	case NTSYNC_IOC_EVENT_RESET:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_RESET);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_RESET);
 	case NTSYNC_IOC_EVENT_PULSE:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_PULSE);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_PULSE);
 	case NTSYNC_IOC_EVENT_READ:
 		return ntsync_event_read(obj, argp);
 	default:
@@ -667,6 +681,7 @@ static int ntsync_obj_release(struct inode *inode, struct file *file)
 	struct ntsync_obj *obj = file->private_data;
 
 	/* No wait can be using obj: each holds a reference to its file. */
+	trace_ntsync_obj_destroy(obj);
 	fput(obj->dev->file);
 	kfree(obj);
 	return 0;
@@ -718,6 +733,8 @@ static int ntsync_obj_install_fd(struct ntsync_obj *obj)
 	}
 	/* Dropped by ntsync_obj_release(), which file now guarantees. */
 	get_file(obj->dev->file);
+	/* Before fd_install(): from then on user space may free obj. */
+	trace_ntsync_obj_create(obj);
 	fd_install(fd, file);
 	return fd;
 }
@@ -977,6 +994,26 @@ static int ntsync_wait_finish(struct ntsync_q *q,
 }
 
 /*
+ * The wait tracepoints.  The clock is read only while ntsync_wait_end is
+ * enabled; returns the start time for ntsync_trace_wait_end(), or 0.
+ */
+static u64 ntsync_trace_wait_begin(struct ntsync_device *dev,
+				   const struct ntsync_wait_args *args, bool all)
+{
+	trace_ntsync_wait_begin(dev, args, all);
+	return trace_ntsync_wait_end_enabled() ? ktime_get_ns() : 0;
+}
+
+static void ntsync_trace_wait_end(struct ntsync_device *dev,
+				  struct ntsync_q *q, int ret, u64 t0)
+{
+	if (trace_ntsync_wait_end_enabled())
+		trace_ntsync_wait_end(dev, q->all, ret,
+				      atomic_read(&q->signaled),
+				      t0 ? ktime_get_ns() - t0 : 0);
+}
+
+/*
  * Read a wait's arguments, and make sure index can be written back before
  * anything is acquired: a wait that fails with EFAULT takes nothing.
  */
@@ -1011,6 +1048,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	struct ntsync_wait_args args;
 	__u32 i, total, queued = 0;
 	struct ntsync_q q;
+	u64 t0;
 	int ret;
 
 	if (ntsync_get_wait_args(&args, argp))
@@ -1019,6 +1057,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
+	t0 = ntsync_trace_wait_begin(dev, &args, false);
 
 	/*
 	 * Most waits find an object free: take the first one without
@@ -1050,7 +1089,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 		bool all = ntsync_lock_obj(dev, obj);
 
 		list_add_tail(&entry->node, &obj->waiters);
-		ntsync_try_wake_entry(entry);
+		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		ntsync_unlock_obj(dev, obj, all);
 		if (atomic_read(&q.signaled) != -1)
 			break;
@@ -1067,6 +1106,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	}
 out:
 	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);
 	return ret;
 }
@@ -1108,6 +1148,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	struct ntsync_wait_args args;
 	struct ntsync_q q;
 	__u32 i, total;
+	u64 t0;
 	int ret;
 
 	if (ntsync_get_wait_args(&args, argp))
@@ -1116,19 +1157,20 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
+	t0 = ntsync_trace_wait_begin(dev, &args, true);
 
 	q.start = ktime_get();
 	mutex_lock(&dev->wait_all_lock);
 	for (i = 0; i < args.count; i++)
 		ntsync_queue_entry(&q.entries[i]);
 	/* The objects first: they win over the alert. */
-	ntsync_try_wake_all(dev, &q);
+	ntsync_try_wake_all(dev, &q, NULL, NTSYNC_OP_WAIT);
 	if (args.alert) {
 		struct ntsync_q_entry *entry = &q.entries[args.count];
 
 		spin_lock(&entry->obj->lock);
 		list_add_tail(&entry->node, &entry->obj->waiters);
-		ntsync_try_wake_entry(entry);
+		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		spin_unlock(&entry->obj->lock);
 	}
 	for (i = 0; i < total; i++)
@@ -1143,6 +1185,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	mutex_unlock(&dev->wait_all_lock);
 
 	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);
 	return ret;
 }

@@ -32,6 +32,18 @@
 struct file;
 struct task_struct;
 
+/* What changed an object or satisfied a wait, for the tracepoints. */
+enum ntsync_op {
+	NTSYNC_OP_SEM_RELEASE,
+	NTSYNC_OP_MUTEX_UNLOCK,
+	NTSYNC_OP_MUTEX_KILL,
+	NTSYNC_OP_EVENT_SET,
+	NTSYNC_OP_EVENT_RESET,
+	NTSYNC_OP_EVENT_PULSE,
+	/* a wait that found its objects free as it queued */
+	NTSYNC_OP_WAIT,
+};
+
 enum ntsync_type {
 	NTSYNC_TYPE_SEM,
 	NTSYNC_TYPE_MUTEX,

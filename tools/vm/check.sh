@@ -11,10 +11,11 @@ set -euo pipefail
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
 
-# The guest programs besides the suites: ntsync-top's test (with ntsync-top itself as a helper).
-OBSERVE=(ntsync-top-test)
+# The guest programs besides the suites: ntsync-top's test (with ntsync-top itself as a helper)
+# and the tracepoints' test.
+OBSERVE=(ntsync-top-test ntsync-trace-test)
 
-# build_observe: ntsync-top and its test, static, into $OUT/bin.
+# build_observe: ntsync-top and its tests, static, into $OUT/bin.
 build_observe() {
 	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
 	local b
@@ -55,7 +56,7 @@ failed && finish
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
 if [ "$tests_built" = 0 ]; then
-	step "build ntsync-top and its guest test (static)" "$OUT/observe.log" build_observe
+	step "build ntsync-top and the guest tests of it and of the tracepoints (static)" "$OUT/observe.log" build_observe
 	tests_built=$STEP_RC
 fi
 lint_tap
