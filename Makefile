@@ -24,6 +24,7 @@ modules: kdir-check
 
 clean: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tools/ntsync-top clean
 
 # The module's version (MODULE_VERSION), which DKMS and the .deb use too.
 VERSION	:= $(shell sed -n 's/^\#define NTSYNC_VERSION "\(.*\)"$$/\1/p' $(CURDIR)/ntsync.h)
@@ -31,10 +32,16 @@ VERSION	:= $(shell sed -n 's/^\#define NTSYNC_VERSION "\(.*\)"$$/\1/p' $(CURDIR)
 SRC_FILES := Kbuild Makefile dkms.conf LICENSE README.md include/uapi/linux/ntsync.h \
 	     $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h)
 
+# ntsync-top, the user tool that shows who waits for what (tools/ntsync-top).
+TOP	:= tools/ntsync-top/ntsync-top
+$(TOP): tools/ntsync-top/ntsync-top.c
+	$(MAKE) -C tools/ntsync-top
+
 # Without DKMS: the module for KVER into updates/, depmod, loaded at boot, /dev/ntsync 0666,
-# the uapi header for Wine's build; DESTDIR works.  uninstall removes what the manifest lists.
-install: modules
-	KVER=$(KVER) DESTDIR=$(DESTDIR) sh tools/install.sh install ntsync.ko
+# the uapi header for Wine's build, ntsync-top into /usr/local/bin; DESTDIR works.  uninstall
+# removes what the manifest lists.
+install: modules $(TOP)
+	KVER=$(KVER) DESTDIR=$(DESTDIR) sh tools/install.sh install ntsync.ko $(TOP)
 
 uninstall:
 	DESTDIR=$(DESTDIR) sh tools/install.sh uninstall
@@ -57,15 +64,15 @@ dkms-remove:
 	dkms remove -m ntsync -v $(VERSION) --all
 	rm -rf /usr/src/ntsync-$(VERSION)
 
-# The Debian package ntsync-dkms_$(VERSION)_all.deb, into build/deb/ (needs debhelper and
-# dh-dkms; see debian/).
+# The Debian packages ntsync-dkms_$(VERSION)_all.deb and ntsync-tools_$(VERSION)_ARCH.deb
+# (ntsync-top), into build/deb/ (needs debhelper and dh-dkms; see debian/).
 deb:
 	rm -rf build/deb
 	mkdir -p build/deb/ntsync-$(VERSION)
-	cp --parents $(SRC_FILES) $$(find debian -type f) \
-		build/deb/ntsync-$(VERSION)/
+	cp --parents $(SRC_FILES) $$(find debian -type f) tools/ntsync-top/Makefile \
+		tools/ntsync-top/ntsync-top.c build/deb/ntsync-$(VERSION)/
 	cd build/deb/ntsync-$(VERSION) && dpkg-buildpackage -b -us -uc
-	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb
+	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb build/deb/ntsync-tools_$(VERSION)_*.deb
 
 # Every Debian stock kernel from 5.10 on, DKMS, make install and the .deb; see tools/matrix.
 check-matrix:

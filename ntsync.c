@@ -64,6 +64,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -74,6 +75,9 @@
 #include "include/uapi/linux/ntsync.h"
 #include "ntsync.h"
 #include "ntsync_compat.h"
+
+#define CREATE_TRACE_POINTS
+#include "ntsync_trace.h"
 
 static const struct file_operations ntsync_obj_fops;
 
@@ -233,8 +237,12 @@ static void ntsync_unlock_obj(struct ntsync_device *dev, struct ntsync_obj *obj,
 		mutex_unlock(&dev->wait_all_lock);
 }
 
-/* Satisfy @entry's wait with its object alone, if it is free for it. */
-static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
+/*
+ * Satisfy @entry's wait with its object alone, if it is free for it; @op
+ * is what made it free, for the tracepoint.
+ */
+static void ntsync_try_wake_entry(struct ntsync_q_entry *entry,
+				  enum ntsync_op op)
 {
 	struct ntsync_obj *obj = entry->obj;
 	struct ntsync_q *q = entry->q;
@@ -248,6 +256,7 @@ static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
 		return;
 	if (ntsync_obj_acquire(obj, q->owner))
 		q->ownerdead = true;
+	trace_ntsync_wake(obj->dev, obj, q, entry->index, op);
 	if (q->task != current)
 		wake_up_process(q->task);
 }
@@ -258,7 +267,8 @@ static void ntsync_try_wake_entry(struct ntsync_q_entry *entry)
  * hold wait_all_lock, and the check and the acquisition are one atomic
  * step for everyone else.
  */
-static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
+static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q,
+				struct ntsync_obj *by, enum ntsync_op op)
 {
 	bool ownerdead = false;
 	int unsignaled = -1;
@@ -279,15 +289,18 @@ static void ntsync_try_wake_all(struct ntsync_device *dev, struct ntsync_q *q)
 	}
 	if (ownerdead)
 		q->ownerdead = true;
+	trace_ntsync_wake(dev, by, q, 0, op);
 	wake_up_process(q->task);
 }
 
 /*
- * @obj may have become acquirable: offer it to its waiters, oldest first.
- * Called as ntsync_lock_obj() left things; @all is what it returned.
+ * @obj may have become acquirable (by @op): offer it to its waiters, oldest
+ * first.  Called as ntsync_lock_obj() left things; @all is what it
+ * returned.
  */
 static void ntsync_wake_waiters(struct ntsync_device *dev,
-				struct ntsync_obj *obj, bool all)
+				struct ntsync_obj *obj, bool all,
+				enum ntsync_op op)
 {
 	struct ntsync_q_entry *entry;
 
@@ -306,7 +319,7 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 			continue;
 
 		if (!ntsync_entry_is_all(entry)) {
-			ntsync_try_wake_entry(entry);
+			ntsync_try_wake_entry(entry, op);
 			continue;
 		}
 
@@ -317,7 +330,7 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 		 */
 		lockdep_assert_held(&dev->wait_all_lock);
 		spin_unlock(&obj->lock);
-		ntsync_try_wake_all(dev, q);
+		ntsync_try_wake_all(dev, q, obj, op);
 		spin_lock(&obj->lock);
 	}
 }
@@ -351,7 +364,9 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 		ret = -EOVERFLOW;
 	} else {
 		sem->u.sem.count = sum;
-		ntsync_wake_waiters(dev, sem, all);
+		ntsync_wake_waiters(dev, sem, all, NTSYNC_OP_SEM_RELEASE);
+		trace_ntsync_state(sem, NTSYNC_OP_SEM_RELEASE, prev_count,
+				   sem->u.sem.max);
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
@@ -393,7 +408,9 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		 * Free for anyone now, or, down from U32_MAX, acquirable by
 		 * its owner's waits again: either way, offer it.
 		 */
-		ntsync_wake_waiters(dev, mutex, all);
+		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, args.owner,
+				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
@@ -405,8 +422,8 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
 {
 	struct ntsync_device *dev = mutex->dev;
+	__u32 owner, prev_count;
 	int ret = 0;
-	__u32 owner;
 	bool all;
 
 	if (mutex->type != NTSYNC_TYPE_MUTEX)
@@ -420,23 +437,20 @@ static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
 	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
+		prev_count = mutex->u.mutex.count;
 		mutex->u.mutex.owner = 0;
 		mutex->u.mutex.count = 0;
 		mutex->u.mutex.ownerdead = true;
-		ntsync_wake_waiters(dev, mutex, all);
+		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_KILL);
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_KILL, owner,
+				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 	return ret;
 }
 
-enum ntsync_event_op {
-	NTSYNC_EVENT_SET,
-	NTSYNC_EVENT_RESET,
-	NTSYNC_EVENT_PULSE,
-};
-
 static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
-			       enum ntsync_event_op op)
+			       enum ntsync_op op)
 {
 	struct ntsync_device *dev = event->dev;
 	__u32 __user *user_prev = argp;
@@ -450,12 +464,13 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 
 	all = ntsync_lock_obj(dev, event);
 	prev = event->u.event.signaled;
-	event->u.event.signaled = op != NTSYNC_EVENT_RESET;
-	if (op != NTSYNC_EVENT_RESET)
-		ntsync_wake_waiters(dev, event, all);
+	event->u.event.signaled = op != NTSYNC_OP_EVENT_RESET;
+	if (op != NTSYNC_OP_EVENT_RESET)
+		ntsync_wake_waiters(dev, event, all, op);
 	/* Still under the lock: nobody can see the pulse's signaled state. */
-	if (op == NTSYNC_EVENT_PULSE)
+	if (op == NTSYNC_OP_EVENT_PULSE)
 		event->u.event.signaled = false;
+	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
 	return put_user(prev, user_prev) ? -EFAULT : 0;
@@ -531,11 +546,11 @@ static long ntsync_obj_ioctl(struct file *file, unsigned int cmd,
 	case NTSYNC_IOC_MUTEX_READ:
 		return ntsync_mutex_read(obj, argp);
 	case NTSYNC_IOC_EVENT_SET:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_SET);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_SET);
 	case NTSYNC_IOC_EVENT_RESET:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_RESET);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_RESET);
 	case NTSYNC_IOC_EVENT_PULSE:
-		return ntsync_event_change(obj, argp, NTSYNC_EVENT_PULSE);
+		return ntsync_event_change(obj, argp, NTSYNC_OP_EVENT_PULSE);
 	case NTSYNC_IOC_EVENT_READ:
 		return ntsync_event_read(obj, argp);
 	default:
@@ -543,25 +558,92 @@ static long ntsync_obj_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* One queued wait as fdinfo shows it; see ntsync_obj_show_fdinfo(). */
+struct ntsync_waiter_info {
+	ktime_t start;
+	pid_t tid;
+	__u32 owner;
+	__u32 index;
+	bool all;
+	bool alert;
+	bool satisfied;
+};
+
+/*
+ * Waiter lines kept on the stack; an object with more waiters than this is
+ * read again into an allocated array, up to NTSYNC_FDINFO_TRIES times.
+ */
+#define NTSYNC_FDINFO_ONSTACK	8
+#define NTSYNC_FDINFO_TRIES	3
+
+/*
+ * Record @entry's wait, with its thread's id as @ns sees it (0 if it cannot
+ * see it).  The waiter's task is alive: it dequeues its entries under the
+ * lock we hold before it returns (rule 5).
+ */
+static void ntsync_waiter_info(struct ntsync_waiter_info *info,
+			       const struct ntsync_q_entry *entry,
+			       struct pid_namespace *ns)
+{
+	const struct ntsync_q *q = entry->q;
+
+	lockdep_assert_held(&entry->obj->lock);
+
+	info->start = q->start;
+	info->tid = task_pid_nr_ns(q->task, ns);
+	info->owner = q->owner;
+	info->index = entry->index;
+	info->all = q->all;
+	info->alert = entry->index == q->count;
+	info->satisfied = atomic_read(&q->signaled) != -1;
+}
+
 /*
  * /proc/<pid>/fdinfo/<fd>: the object's type, state and waiters, for
  * whoever is chasing a hang.  The format is documented in
- * Documentation/ntsync.rst.
+ * Documentation/ntsync.rst.  Everything is read in one hold of the
+ * object's lock, so it is one consistent snapshot; it is printed after
+ * the lock is dropped.
  */
 static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	struct ntsync_waiter_info onstack[NTSYNC_FDINFO_ONSTACK];
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct ntsync_waiter_info *info = onstack, *bigger;
+	unsigned int cap = ARRAY_SIZE(onstack), tries = 0;
+	unsigned int waiters, all_waiters, shown, i;
 	struct ntsync_obj *obj = file->private_data;
-	unsigned int waiters = 0, all_waiters;
 	struct ntsync_q_entry *entry;
 	typeof(obj->u) snap;
+	ktime_t now;
 	bool all;
 
-	all = ntsync_lock_obj(obj->dev, obj);
-	snap = obj->u;
-	all_waiters = obj->all_hint;
-	list_for_each_entry(entry, &obj->waiters, node)
-		waiters++;
-	ntsync_unlock_obj(obj->dev, obj, all);
+	for (;;) {
+		waiters = 0;
+		all = ntsync_lock_obj(obj->dev, obj);
+		snap = obj->u;
+		all_waiters = obj->all_hint;
+		list_for_each_entry(entry, &obj->waiters, node) {
+			if (waiters < cap)
+				ntsync_waiter_info(&info[waiters], entry, ns);
+			waiters++;
+		}
+		ntsync_unlock_obj(obj->dev, obj, all);
+		now = ktime_get();
+
+		/* More waiters than fit: read again into a larger array. */
+		if (waiters <= cap || ++tries >= NTSYNC_FDINFO_TRIES)
+			break;
+		bigger = kmalloc_objs(*bigger, waiters + NTSYNC_FDINFO_ONSTACK,
+				      GFP_KERNEL);
+		if (!bigger)
+			break;
+		if (info != onstack)
+			kfree(info);
+		info = bigger;
+		cap = waiters + NTSYNC_FDINFO_ONSTACK;
+	}
+	shown = min(waiters, cap);
 
 	switch (obj->type) {
 	case NTSYNC_TYPE_SEM:
@@ -580,6 +662,18 @@ static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	}
 	seq_printf(m, "ntsync-waiters:\t%u\nntsync-waiters-all:\t%u\n",
 		   waiters, all_waiters);
+	seq_printf(m, "ntsync-instance:\t%llu\nntsync-object:\t%llu\n",
+		   obj->dev->id, obj->id);
+	for (i = 0; i < shown; i++) {
+		const struct ntsync_waiter_info *w = &info[i];
+
+		seq_printf(m, "ntsync-waiter:\ttid=%d owner=%u wait=%s index=%u alert=%u satisfied=%u waited-ms=%lld\n",
+			   w->tid, w->owner, w->all ? "all" : "any", w->index,
+			   w->alert, w->satisfied,
+			   max_t(s64, 0, ktime_ms_delta(now, w->start)));
+	}
+	if (info != onstack)
+		kfree(info);
 }
 
 static int ntsync_obj_release(struct inode *inode, struct file *file)
@@ -587,6 +681,7 @@ static int ntsync_obj_release(struct inode *inode, struct file *file)
 	struct ntsync_obj *obj = file->private_data;
 
 	/* No wait can be using obj: each holds a reference to its file. */
+	trace_ntsync_obj_destroy(obj);
 	fput(obj->dev->file);
 	kfree(obj);
 	return 0;
@@ -612,6 +707,7 @@ static struct ntsync_obj *ntsync_alloc_obj(struct ntsync_device *dev,
 	INIT_LIST_HEAD(&obj->waiters);
 	obj->type = type;
 	obj->dev = dev;
+	obj->id = atomic64_inc_return(&dev->last_obj_id);
 	return obj;
 }
 
@@ -637,6 +733,8 @@ static int ntsync_obj_install_fd(struct ntsync_obj *obj)
 	}
 	/* Dropped by ntsync_obj_release(), which file now guarantees. */
 	get_file(obj->dev->file);
+	/* Before fd_install(): from then on user space may free obj. */
+	trace_ntsync_obj_create(obj);
 	fd_install(fd, file);
 	return fd;
 }
@@ -896,6 +994,26 @@ static int ntsync_wait_finish(struct ntsync_q *q,
 }
 
 /*
+ * The wait tracepoints.  The clock is read only while ntsync_wait_end is
+ * enabled; returns the start time for ntsync_trace_wait_end(), or 0.
+ */
+static u64 ntsync_trace_wait_begin(struct ntsync_device *dev,
+				   const struct ntsync_wait_args *args, bool all)
+{
+	trace_ntsync_wait_begin(dev, args, all);
+	return trace_ntsync_wait_end_enabled() ? ktime_get_ns() : 0;
+}
+
+static void ntsync_trace_wait_end(struct ntsync_device *dev,
+				  struct ntsync_q *q, int ret, u64 t0)
+{
+	if (trace_ntsync_wait_end_enabled())
+		trace_ntsync_wait_end(dev, q->all, ret,
+				      atomic_read(&q->signaled),
+				      t0 ? ktime_get_ns() - t0 : 0);
+}
+
+/*
  * Read a wait's arguments, and make sure index can be written back before
  * anything is acquired: a wait that fails with EFAULT takes nothing.
  */
@@ -930,6 +1048,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	struct ntsync_wait_args args;
 	__u32 i, total, queued = 0;
 	struct ntsync_q q;
+	u64 t0;
 	int ret;
 
 	if (ntsync_get_wait_args(&args, argp))
@@ -938,6 +1057,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
+	t0 = ntsync_trace_wait_begin(dev, &args, false);
 
 	/*
 	 * Most waits find an object free: take the first one without
@@ -962,13 +1082,14 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	 * Queue on each object in turn and try it again: an object signaled
 	 * later finds us queued, and the lowest free index still wins.
 	 */
+	q.start = ktime_get();
 	while (queued < total) {
 		struct ntsync_q_entry *entry = &q.entries[queued++];
 		struct ntsync_obj *obj = entry->obj;
 		bool all = ntsync_lock_obj(dev, obj);
 
 		list_add_tail(&entry->node, &obj->waiters);
-		ntsync_try_wake_entry(entry);
+		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		ntsync_unlock_obj(dev, obj, all);
 		if (atomic_read(&q.signaled) != -1)
 			break;
@@ -985,6 +1106,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	}
 out:
 	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);
 	return ret;
 }
@@ -1026,6 +1148,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	struct ntsync_wait_args args;
 	struct ntsync_q q;
 	__u32 i, total;
+	u64 t0;
 	int ret;
 
 	if (ntsync_get_wait_args(&args, argp))
@@ -1034,18 +1157,20 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	if (ret < 0)
 		return ret;
 	total = args.count + !!args.alert;
+	t0 = ntsync_trace_wait_begin(dev, &args, true);
 
+	q.start = ktime_get();
 	mutex_lock(&dev->wait_all_lock);
 	for (i = 0; i < args.count; i++)
 		ntsync_queue_entry(&q.entries[i]);
 	/* The objects first: they win over the alert. */
-	ntsync_try_wake_all(dev, &q);
+	ntsync_try_wake_all(dev, &q, NULL, NTSYNC_OP_WAIT);
 	if (args.alert) {
 		struct ntsync_q_entry *entry = &q.entries[args.count];
 
 		spin_lock(&entry->obj->lock);
 		list_add_tail(&entry->node, &entry->obj->waiters);
-		ntsync_try_wake_entry(entry);
+		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		spin_unlock(&entry->obj->lock);
 	}
 	for (i = 0; i < total; i++)
@@ -1060,9 +1185,13 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	mutex_unlock(&dev->wait_all_lock);
 
 	ret = ntsync_wait_finish(&q, argp, ret);
+	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);
 	return ret;
 }
+
+/* The last id given to an instance; ids are never reused. */
+static atomic64_t ntsync_last_instance_id = ATOMIC64_INIT(0);
 
 static int ntsync_char_open(struct inode *inode, struct file *file)
 {
@@ -1073,6 +1202,8 @@ static int ntsync_char_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&dev->wait_all_lock);
 	dev->file = file;
+	dev->id = atomic64_inc_return(&ntsync_last_instance_id);
+	atomic64_set(&dev->last_obj_id, 0);
 	file->private_data = dev;
 	return nonseekable_open(inode, file);
 }
@@ -1085,6 +1216,14 @@ static int ntsync_char_release(struct inode *inode, struct file *file)
 	mutex_destroy(&dev->wait_all_lock);
 	kfree(dev);
 	return 0;
+}
+
+/* The instance's id, to find the processes that hold it; see above. */
+static void ntsync_char_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct ntsync_device *dev = file->private_data;
+
+	seq_printf(m, "ntsync-instance:\t%llu\n", dev->id);
 }
 
 static long ntsync_char_ioctl(struct file *file, unsigned int cmd,
@@ -1115,6 +1254,7 @@ static const struct file_operations ntsync_fops = {
 	.release	= ntsync_char_release,
 	.unlocked_ioctl	= ntsync_char_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= ntsync_char_show_fdinfo,
 };
 
 static struct miscdevice ntsync_misc = {

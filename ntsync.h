@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/file.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -31,6 +32,18 @@
 struct file;
 struct task_struct;
 
+/* What changed an object or satisfied a wait, for the tracepoints. */
+enum ntsync_op {
+	NTSYNC_OP_SEM_RELEASE,
+	NTSYNC_OP_MUTEX_UNLOCK,
+	NTSYNC_OP_MUTEX_KILL,
+	NTSYNC_OP_EVENT_SET,
+	NTSYNC_OP_EVENT_RESET,
+	NTSYNC_OP_EVENT_PULSE,
+	/* a wait that found its objects free as it queued */
+	NTSYNC_OP_WAIT,
+};
+
 enum ntsync_type {
 	NTSYNC_TYPE_SEM,
 	NTSYNC_TYPE_MUTEX,
@@ -43,6 +56,13 @@ struct ntsync_device {
 	struct mutex wait_all_lock;
 	/* The instance's file; every object holds a reference to it. */
 	struct file *file;
+	/*
+	 * Names the instance in fdinfo: unique among the instances opened
+	 * since the module was loaded, never reused, never a pointer.
+	 */
+	u64 id;
+	/* The last id given to an object of this instance. */
+	atomic64_t last_obj_id;
 };
 
 struct ntsync_obj {
@@ -55,6 +75,8 @@ struct ntsync_obj {
 	unsigned int all_hint;
 	enum ntsync_type type;
 	struct ntsync_device *dev;
+	/* Names the object in fdinfo, unique within its instance. */
+	u64 id;
 	/* struct ntsync_q_entry.node, in the order the waits began. */
 	struct list_head waiters;
 	union {
@@ -101,6 +123,8 @@ struct ntsync_q {
 	bool ownerdead;
 	/* Number of objects, not counting the alert. */
 	__u32 count;
+	/* When the wait was first queued (CLOCK_MONOTONIC), for fdinfo. */
+	ktime_t start;
 	/* count entries, then one for the alert if there is one. */
 	struct ntsync_q_entry *entries;
 };

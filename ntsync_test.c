@@ -70,7 +70,7 @@ static void ntsync_test_wake(struct ntsync_obj *obj)
 {
 	bool all = ntsync_lock_obj(obj->dev, obj);
 
-	ntsync_wake_waiters(obj->dev, obj, all);
+	ntsync_wake_waiters(obj->dev, obj, all, NTSYNC_OP_EVENT_SET);
 	ntsync_unlock_obj(obj->dev, obj, all);
 }
 
@@ -293,7 +293,7 @@ static void ntsync_test_wait_all(struct kunit *test)
 	mutex_lock(&ctx->dev.wait_all_lock);
 	ntsync_queue_entry(&q->entries[0]);
 	ntsync_queue_entry(&q->entries[1]);
-	ntsync_try_wake_all(&ctx->dev, q);
+	ntsync_try_wake_all(&ctx->dev, q, NULL, NTSYNC_OP_WAIT);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), -1);
 	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 1U);
@@ -305,7 +305,7 @@ static void ntsync_test_wait_all(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, all);
 	KUNIT_EXPECT_TRUE(test, mutex_is_locked(&ctx->dev.wait_all_lock));
 	objs[1]->u.event.signaled = true;
-	ntsync_wake_waiters(&ctx->dev, objs[1], all);
+	ntsync_wake_waiters(&ctx->dev, objs[1], all, NTSYNC_OP_EVENT_SET);
 	ntsync_unlock_obj(&ctx->dev, objs[1], all);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), 0);
@@ -382,7 +382,7 @@ static void ntsync_test_wait_all_alert(struct kunit *test)
 	sem->u.sem.max = 1;
 	mutex_lock(&ctx->dev.wait_all_lock);
 	ntsync_queue_entry(&q->entries[0]);
-	ntsync_try_wake_all(&ctx->dev, q);
+	ntsync_try_wake_all(&ctx->dev, q, NULL, NTSYNC_OP_WAIT);
 	mutex_unlock(&ctx->dev.wait_all_lock);
 	ntsync_queue_entry(&q->entries[1]);
 	KUNIT_EXPECT_FALSE(test, ntsync_entry_is_all(&q->entries[1]));
@@ -420,7 +420,7 @@ static void ntsync_test_wait_all_abandoned(struct kunit *test)
 	mutex_lock(&ctx->dev.wait_all_lock);
 	ntsync_queue_entry(&q->entries[0]);
 	ntsync_queue_entry(&q->entries[1]);
-	ntsync_try_wake_all(&ctx->dev, q);
+	ntsync_try_wake_all(&ctx->dev, q, NULL, NTSYNC_OP_WAIT);
 	ntsync_dequeue_entry(&q->entries[0]);
 	ntsync_dequeue_entry(&q->entries[1]);
 	mutex_unlock(&ctx->dev.wait_all_lock);

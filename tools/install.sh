@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # "make install" and "make uninstall" without DKMS (see the Makefile):
 #
-#   install.sh install MODULE.ko    KVER=<kernel> [DESTDIR=<staging root>]
+#   install.sh install MODULE.ko [NTSYNC-TOP]   KVER=<kernel> [DESTDIR=<staging root>]
 #   install.sh uninstall            [DESTDIR=<staging root>]
 #
 # install puts the module into /lib/modules/KVER/updates/ (which outranks the kernel's own
 # modules, including an ntsync.ko of its own), runs depmod, makes the module load at boot
 # (modules-load.d), keeps /dev/ntsync at mode 0666 (udev), and installs the uapi header as
-# /usr/include/linux/ntsync.h for Wine's build -- unless a different linux/ntsync.h is already
+# /usr/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
+# /usr/local/bin/ntsync-top -- unless a different linux/ntsync.h is already
 # there: one from a distribution package (linux-libc-dev of Linux 6.14 and later) is left alone,
 # anything else stops the install.  Every file it writes is listed in
 # /var/lib/ntsync/manifest; uninstall removes exactly those files and runs depmod again.
@@ -18,6 +19,7 @@ MANIFEST=/var/lib/ntsync/manifest
 LOADCONF=/etc/modules-load.d/ntsync.conf
 UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
 HEADER=/usr/include/linux/ntsync.h
+TOPBIN=/usr/local/bin/ntsync-top
 DESTDIR=${DESTDIR:-}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -60,8 +62,10 @@ put() {
 
 do_install() {
 	ko=$1
+	top=${2:-}
 	[ -n "${KVER:-}" ] || die "KVER is not set"
 	[ -f "$ko" ] || die "$ko is missing: build the module first"
+	[ -z "$top" ] || [ -f "$top" ] || die "$top is missing: build it first"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 
@@ -90,6 +94,7 @@ do_install() {
 		>"$tmp/rule"
 	put "$tmp/rule" 644 "$UDEVRULE"
 	[ "$header" = no ] || put "$hdr" 644 "$HEADER"
+	[ -z "$top" ] || put "$top" 755 "$TOPBIN"
 
 	run_depmod "$KVER"
 	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
@@ -126,7 +131,7 @@ do_uninstall() {
 }
 
 case ${1:-} in
-install)   do_install "${2:-ntsync.ko}" ;;
+install)   do_install "${2:-ntsync.ko}" "${3:-}" ;;
 uninstall) do_uninstall ;;
-*)         die "usage: $0 install MODULE.ko | uninstall" ;;
+*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall" ;;
 esac

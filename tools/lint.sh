@@ -10,7 +10,7 @@ set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 OUT=${NTSYNC_OUT:-$REPO/build/vm}/lint
-SOURCES=(ntsync.c ntsync.h ntsync_test.c ntsync_compat.h include/uapi/linux/ntsync.h)
+SOURCES=(ntsync.c ntsync.h ntsync_trace.h ntsync_test.c ntsync_compat.h include/uapi/linux/ntsync.h)
 
 mkdir -p "$OUT" "$CACHE"
 LOG=$OUT/setup.log

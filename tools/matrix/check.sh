@@ -304,8 +304,8 @@ install_in_chroot() {
 		h=/usr/include/linux/ntsync.h
 		m=/var/lib/ntsync/manifest
 		# The kernel'"'"'s uapi headers, as any system that compiles C has them (from 6.14
-		# on with a linux/ntsync.h of their own).
-		apt-get install -y --no-install-recommends linux-libc-dev >/dev/null
+		# on with a linux/ntsync.h of their own), and the C library'"'"'s, for ntsync-top.
+		apt-get install -y --no-install-recommends linux-libc-dev libc6-dev >/dev/null
 		snap() { find /etc /usr/include /var/lib /lib/modules/$abi/ -xdev -type f 2>/dev/null |
 			 grep -v "^/var/lib/\(dpkg\|apt\)/" | sort | xargs md5sum; }
 		owner=$(dpkg -S $h 2>/dev/null | sed -n "s/: .*//p" | head -n 1)
@@ -384,8 +384,7 @@ build_deb() {
 	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh -ec '
 		cd /xfer/src
 		make deb
-		dpkg-deb -I build/deb/*.deb
-		dpkg-deb -c build/deb/*.deb
+		for deb in build/deb/*.deb; do dpkg-deb -I "$deb"; dpkg-deb -c "$deb"; done
 	'
 	rm -rf "$OUT/deb"
 	mkdir -p "$OUT/deb"

@@ -11,9 +11,24 @@ set -euo pipefail
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
 
+# The guest programs besides the suites: ntsync-top's test (with ntsync-top itself as a helper)
+# and the tracepoints' test.
+OBSERVE=(ntsync-top-test ntsync-trace-test)
+
+# build_observe: ntsync-top and its tests, static, into $OUT/bin.
+build_observe() {
+	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
+	local b
+	for b in ntsync-top "${OBSERVE[@]}"; do
+		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
+			die "$b is not a static binary"
+		fi
+	done
+}
+
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
-	parse_runs "$1" "$2" "${SUITES[@]}"
+	parse_runs "$1" "$2" "${SUITES[@]}" "${OBSERVE[@]}"
 	guest_end "$1" "$2" "$3" "$REPORT_DONE"
 }
 
@@ -40,6 +55,10 @@ step "scratch copy of the tree" "$OUT/copy.log" copy_tree
 failed && finish
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
+if [ "$tests_built" = 0 ]; then
+	step "build ntsync-top and the guest tests of it and of the tracepoints (static)" "$OUT/observe.log" build_observe
+	tests_built=$STEP_RC
+fi
 lint_tap
 
 for lane in "${LANES[@]}"; do
@@ -52,7 +71,8 @@ for lane in "${LANES[@]}"; do
 	step "$lane: build the module for $abi" "$d/module.log" build_module "$d"
 	failed && continue
 	[ "$tests_built" = 0 ] || continue
-	step "$lane: initramfs" "$d/initrd.log" make_initrd "$d" "${SUITES[@]/#/$OUT/bin/}"
+	step "$lane: initramfs" "$d/initrd.log" make_initrd "$d" "${SUITES[@]/#/$OUT/bin/}" \
+		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top"
 	failed && continue
 	say "$lane: booting $abi"
 	brc=0
