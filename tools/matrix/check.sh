@@ -304,8 +304,9 @@ install_in_chroot() {
 		h=/usr/include/linux/ntsync.h
 		m=/var/lib/ntsync/manifest
 		# The kernel'"'"'s uapi headers, as any system that compiles C has them (from 6.14
-		# on with a linux/ntsync.h of their own), and the C library'"'"'s, for ntsync-top.
-		apt-get install -y --no-install-recommends linux-libc-dev libc6-dev >/dev/null
+		# on with a linux/ntsync.h of their own), and a C compiler with the C library'"'"'s
+		# headers, for ntsync-top (the kernel headers pull in only gcc-N, not cc).
+		apt-get install -y --no-install-recommends linux-libc-dev libc6-dev gcc >/dev/null
 		snap() { find /etc /usr/include /var/lib /lib/modules/$abi/ -xdev -type f 2>/dev/null |
 			 grep -v "^/var/lib/\(dpkg\|apt\)/" | sort | xargs md5sum; }
 		owner=$(dpkg -S $h 2>/dev/null | sed -n "s/: .*//p" | head -n 1)
