@@ -6,8 +6,13 @@
  *
  * Build: make -C tools/demo OUTPUT=<dir>
  *
- * Threads stand in for Windows threads and their kernel thread id is the
- * mutex "owner" they pass, as Wine does.  To know that a thread is really
+ * It has Wine's shape: one "wineserver" process opens /dev/ntsync, creates
+ * the objects and hands their fds, and the device's, to its "client"
+ * processes over a unix socket (SCM_RIGHTS), as Wine's server does; the
+ * clients wait through the server's instance.  Threads stand in for
+ * Windows threads and their kernel thread id is the mutex "owner" they
+ * pass (Wine passes its thread ids).  The last step is a deadlock between
+ * two clients, which ntsync-top (NTSYNC_TOP, default /ntsync-top) names.  To know that a thread is really
  * asleep in the driver we poll the object's /proc/self/fdinfo waiter count
  * instead of sleeping, so the output is the same on every run (apart from
  * fd numbers and thread ids).  Every wait gives up after WAIT_SECONDS.
@@ -17,12 +22,15 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/ntsync.h>
@@ -31,19 +39,20 @@
 #define POLL_SECONDS	10	/* how long to wait for a thread to block */
 #define NSEC_PER_SEC	1000000000ULL
 
-static int dev;				/* the instance: one per process */
+static int dev;				/* the server's instance, in every process */
 static int sem, mutex, auto_ev, manual_ev, alert;
-static __u32 main_tid;
+static __u32 main_tid;			/* the client's main thread */
+static const char *who = "";		/* "server" or "client": prefix of FAIL */
 
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("\nFAIL: ");
+	printf("\nFAIL (%s): ", who);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\nntsync-demo: stopped, exit status 1.\n");
+	printf("\nntsync-demo: %s stopped, exit status 1.\n", who);
 	exit(1);
 }
 
@@ -174,10 +183,13 @@ static long fdinfo_val(int fd, const char *key)
 	return p ? strtol(p + strlen(pat), NULL, 0) : -1;
 }
 
-/* One line per object: its ntsync-* fdinfo lines as key=value pairs. */
+/*
+ * One line per object: its ntsync-* fdinfo lines as key=value pairs, then
+ * one line per queued waiter (without its age, which changes every run).
+ */
 static void show(const char *name, int fd)
 {
-	char buf[4096], *line, *save, *val;
+	char buf[4096], *line, *save, *val, waiters[2048] = "";
 	int found = 0;
 
 	read_fdinfo(fd, buf, sizeof(buf));
@@ -189,10 +201,19 @@ static void show(const char *name, int fd)
 			continue;
 		*val++ = '\0';
 		val += strspn(val, " \t");
+		if (!strcmp(line, "ntsync-waiter")) {
+			char *age = strstr(val, " waited-ms=");
+
+			if (age)
+				*age = '\0';
+			snprintf(waiters + strlen(waiters), sizeof(waiters) - strlen(waiters),
+				 "      waiter: %s\n", val);
+			continue;
+		}
 		printf(" %s=%s", line + 7, val);
 		found = 1;
 	}
-	printf("\n");
+	printf("\n%s", waiters);
 	expect(found, "/proc/self/fdinfo/%d has no ntsync-* lines", fd);
 }
 
@@ -265,43 +286,169 @@ static void finish(struct waiter *w, int want_err, __u32 want_index)
 
 /* ---- the story ------------------------------------------------------- */
 
-static void step1_setup(void)
+/* ---- the server and its clients ------------------------------------ */
+
+/* Send @n fds (and @tag, for the narration) over the unix socket @sock. */
+static void send_fds(int sock, const int *fds, int n, __u32 tag)
+{
+	char ctl[CMSG_SPACE(8 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &tag, .iov_len = sizeof(tag) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	expect(sendmsg(sock, &msg, 0) == sizeof(tag), "sendmsg: %s", errname(errno));
+}
+
+/* Receive the fds send_fds() sent (close-on-exec, as Wine asks); @n of them. */
+static __u32 recv_fds(int sock, int *fds, int n)
+{
+	char ctl[CMSG_SPACE(8 * sizeof(int))];
+	__u32 tag = 0;
+	struct iovec iov = { .iov_base = &tag, .iov_len = sizeof(tag) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+
+	expect(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) == sizeof(tag),
+	       "recvmsg: %s", errname(errno));
+	c = CMSG_FIRSTHDR(&msg);
+	expect(c && c->cmsg_type == SCM_RIGHTS &&
+	       c->cmsg_len == CMSG_LEN(n * sizeof(int)), "expected %d fds", n);
+	memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+	return tag;
+}
+
+static void send_u32(int sock, __u32 v)
+{
+	expect(write(sock, &v, sizeof(v)) == sizeof(v), "write: %s", errname(errno));
+}
+
+static __u32 recv_u32(int sock)
+{
+	__u32 v;
+
+	expect(read(sock, &v, sizeof(v)) == sizeof(v), "read from the other process: %s",
+	       errname(errno));
+	return v;
+}
+
+/* Start a client process running @fn with one end of a unix socket. */
+static pid_t start_client(void (*fn)(int sock), int *sock)
+{
+	int sv[2];
+	pid_t pid;
+
+	expect(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	       "socketpair: %s", errname(errno));
+	fflush(stdout);
+	pid = fork();
+	expect(pid >= 0, "fork: %s", errname(errno));
+	if (!pid) {
+		int fd;
+
+		/* Like a process Wine starts: it has only what the server sends. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != sv[1])
+				close(fd);
+		who = "client";
+		fn(sv[1]);
+		exit(0);
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	return pid;
+}
+
+/* The client ended with status 0 (it checks its own steps). */
+static void join_client(pid_t pid, const char *name)
+{
+	int status;
+
+	expect(waitpid(pid, &status, 0) == pid, "waitpid: %s", errname(errno));
+	expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "%s (pid %d) failed (status 0x%x)", name, pid, status);
+}
+
+static void step1_server(int sock)
 {
 	struct ntsync_sem_args sa = { .count = 0, .max = 2 };
-	struct ntsync_mutex_args ma = { .owner = main_tid, .count = 1 };
+	struct ntsync_mutex_args ma = { .count = 1 };
 	struct ntsync_event_args ea = { .manual = 0, .signaled = 0 };
-	struct ntsync_wait_args wa = { .count = 1 };
-	int dev2, err;
+	int fds[6];
 
-	printf("\n== 1. A Wine process opens /dev/ntsync and creates objects ==\n");
+	printf("\n== 1. The wineserver opens /dev/ntsync, creates objects and hands them out ==\n");
+	ma.owner = recv_u32(sock);
+	printf("  server (pid %d): a client (main thread tid %u) connected over a unix socket\n",
+	       getpid(), ma.owner);
 	dev = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
 	expect(dev >= 0, "cannot open /dev/ntsync: %s (is the module loaded?)",
 	       errname(errno));
-	printf("  open(\"/dev/ntsync\") = fd %d: one instance per process\n", dev);
+	printf("  open(\"/dev/ntsync\") = fd %d: one instance for the whole prefix, instance %ld\n",
+	       dev, fdinfo_val(dev, "ntsync-instance"));
 	sem = create(NTSYNC_IOC_CREATE_SEM, &sa, "CREATE_SEM");
 	printf("  CreateSemaphore(initial 0, max 2)   -> CREATE_SEM   returned fd %d\n", sem);
 	mutex = create(NTSYNC_IOC_CREATE_MUTEX, &ma, "CREATE_MUTEX");
-	printf("  CreateMutex(owned by main, tid %u) -> CREATE_MUTEX returned fd %d\n",
-	       main_tid, mutex);
+	printf("  CreateMutex(owned by the client's main, tid %u) -> CREATE_MUTEX returned fd %d\n",
+	       ma.owner, mutex);
 	auto_ev = create(NTSYNC_IOC_CREATE_EVENT, &ea, "CREATE_EVENT");
 	printf("  CreateEvent(auto-reset, unset)      -> CREATE_EVENT returned fd %d\n", auto_ev);
 	ea.manual = 1;
 	manual_ev = create(NTSYNC_IOC_CREATE_EVENT, &ea, "CREATE_EVENT");
 	printf("  CreateEvent(manual-reset, unset)    -> CREATE_EVENT returned fd %d\n", manual_ev);
 	alert = create(NTSYNC_IOC_CREATE_EVENT, &ea, "CREATE_EVENT");
-	printf("  alert event (manual-reset; Wine sets a thread's one to deliver APCs) -> fd %d\n",
+	printf("  the client thread's alert event (manual-reset; set to deliver APCs) -> fd %d\n",
 	       alert);
 	expect(fdinfo_val(sem, "flags") & O_CLOEXEC, "object fds must be close-on-exec");
 	printf("  Objects are close-on-exec files; their state, from /proc/self/fdinfo/<fd>:\n");
 	show_all();
+	fds[0] = dev;
+	fds[1] = sem;
+	fds[2] = mutex;
+	fds[3] = auto_ev;
+	fds[4] = manual_ev;
+	fds[5] = alert;
+	send_fds(sock, fds, 6, 0);
+	printf("  server: sent the device fd and the five object fds to the client (SCM_RIGHTS)\n");
+}
+
+static void step1_client(int sock)
+{
+	struct ntsync_wait_args wa = { .count = 1 };
+	long inst, obj;
+	int fds[6], dev2, err;
+
+	send_u32(sock, main_tid);
+	recv_fds(sock, fds, 6);
+	dev = fds[0];
+	sem = fds[1];
+	mutex = fds[2];
+	auto_ev = fds[3];
+	manual_ev = fds[4];
+	alert = fds[5];
+	inst = fdinfo_val(dev, "ntsync-instance");
+	obj = fdinfo_val(mutex, "ntsync-object");
+	printf("  client (pid %d, main tid %u) received fds %d (device), %d, %d, %d, %d, %d:\n"
+	       "  other numbers, the same files: instance %ld, the mutex is object %ld there too\n",
+	       getpid(), main_tid, dev, sem, mutex, auto_ev, manual_ev, alert, inst, obj);
+	expect(fdinfo_val(sem, "ntsync-instance") == inst, "objects of another instance");
 
 	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
 	expect(dev2 >= 0, "second open of /dev/ntsync: %s", errname(errno));
 	wa.objs = (uintptr_t)&sem;
 	wa.owner = main_tid;
 	err = nt_ioctl(dev2, NTSYNC_IOC_WAIT_ANY, &wa);
-	printf("  Another process's instance (fd %d) waiting on our semaphore -> %s\n",
-	       dev2, errname(err));
+	printf("  Had the client opened its own instance (fd %d, instance %ld), waiting on the\n"
+	       "  server's semaphore through it -> %s: that is why the server hands out its device fd\n",
+	       dev2, fdinfo_val(dev2, "ntsync-instance"), errname(err));
 	expect_err(err, EINVAL, "WAIT_ANY through another instance");
 	close(dev2);
 }
@@ -497,21 +644,150 @@ static void step6_final(void)
 	close(dev);
 }
 
-int main(void)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGALRM, watchdog);
-	alarm(120);
-	main_tid = gettid();
+/* ---- 7. a deadlock, and ntsync-top naming it ------------------------ */
 
-	printf("ntsync-demo: NT synchronization objects as Wine uses them (main tid %u)\n",
-	       main_tid);
-	step1_setup();
+/*
+ * A client of the deadlock: it receives the device, both mutexes and its
+ * alert, takes its own mutex, says so, and on "go" waits for the other's:
+ * process A with WAIT_ANY {mutex B}, process B with WAIT_ALL {mutex A,
+ * mutex B} (B already owns mutex B; a WAIT_ALL may take it again).
+ */
+static void deadlock_client(int sock)
+{
+	int fds[4], objs[2], own, err;
+	bool is_a;
+	__u32 tid = gettid(), index;
+
+	is_a = recv_fds(sock, fds, 4) == 'A';
+	dev = fds[0];
+	own = is_a ? fds[1] : fds[2];
+	err = do_wait(NTSYNC_IOC_WAIT_ANY, &own, 1, 0, tid, deadline(WAIT_SECONDS), &index);
+	expect_err(err, 0, "taking its own mutex");
+	send_u32(sock, tid);
+	recv_u32(sock);
+	if (is_a) {
+		objs[0] = fds[2];
+		err = do_wait(NTSYNC_IOC_WAIT_ANY, objs, 1, fds[3], tid,
+			      deadline(WAIT_SECONDS), &index);
+	} else {
+		objs[0] = fds[1];
+		objs[1] = fds[2];
+		err = do_wait(NTSYNC_IOC_WAIT_ALL, objs, 2, fds[3], tid,
+			      deadline(WAIT_SECONDS), &index);
+	}
+	printf("  process %c (tid %u): its wait returned %s, index %u\n", is_a ? 'A' : 'B',
+	       tid, errname(err), index);
+	/* A gets mutex B when the server reports B's death: WAIT_ABANDONED. */
+	expect_err(err, EOWNERDEAD, "process A's wait");
+	expect(index == 0, "index %u, expected 0", index);
+}
+
+static void step7_deadlock(void)
+{
+	struct ntsync_mutex_args ma = { 0 };
+	struct ntsync_event_args ea = { .manual = 1 };
+	const char *top = getenv("NTSYNC_TOP");
+	int ma_fd, mb_fd, al_a, al_b, sa, sb, fds[4];
+	char cmd[256], line[512];
+	__u32 tid_a, tid_b;
+	int saw_cycle = 0;
+	pid_t a, b;
+	FILE *p;
+
+	printf("\n== 7. A deadlock between two processes, and ntsync-top naming it ==\n");
+	ma_fd = create(NTSYNC_IOC_CREATE_MUTEX, &ma, "CREATE_MUTEX");
+	mb_fd = create(NTSYNC_IOC_CREATE_MUTEX, &ma, "CREATE_MUTEX");
+	al_a = create(NTSYNC_IOC_CREATE_EVENT, &ea, "CREATE_EVENT");
+	al_b = create(NTSYNC_IOC_CREATE_EVENT, &ea, "CREATE_EVENT");
+	printf("  server: mutex A (object %ld), mutex B (object %ld), an alert event per client\n",
+	       fdinfo_val(ma_fd, "ntsync-object"), fdinfo_val(mb_fd, "ntsync-object"));
+	a = start_client(deadlock_client, &sa);
+	b = start_client(deadlock_client, &sb);
+	fds[0] = dev;
+	fds[1] = ma_fd;
+	fds[2] = mb_fd;
+	fds[3] = al_a;
+	send_fds(sa, fds, 4, 'A');
+	fds[3] = al_b;
+	send_fds(sb, fds, 4, 'B');
+	tid_a = recv_u32(sa);
+	tid_b = recv_u32(sb);
+	printf("  process A (pid %d, tid %u) owns mutex A; process B (pid %d, tid %u) owns mutex B\n",
+	       a, tid_a, b, tid_b);
+	send_u32(sa, 1);
+	send_u32(sb, 1);
+	wait_for_waiters(mb_fd, 2);
+	wait_for_waiters(ma_fd, 1);
+	printf("  A: WaitForSingleObjectEx(mutex B, alertable)               -> WAIT_ANY, asleep\n"
+	       "  B: WaitForMultipleObjectsEx({mutex A, mutex B}, all, alertable) -> WAIT_ALL, asleep\n"
+	       "  Each waits for the other. What the server's fdinfo shows:\n");
+	show("mutex A", ma_fd);
+	show("mutex B", mb_fd);
+
+	snprintf(cmd, sizeof(cmd), "%s --once 2>&1", top ? top : "/ntsync-top");
+	printf("  $ ntsync-top --once\n");
+	fflush(stdout);
+	p = popen(cmd, "r");
+	expect(p != NULL, "popen %s: %s", cmd, errname(errno));
+	while (fgets(line, sizeof(line), p)) {
+		char ta[32], tb[32];
+
+		printf("  | %s", line);
+		snprintf(ta, sizeof(ta), "thread %u ", tid_a);
+		snprintf(tb, sizeof(tb), "thread %u ", tid_b);
+		if (strstr(line, "DEADLOCK:") && strstr(line, ta) && strstr(line, tb))
+			saw_cycle = 1;
+	}
+	expect(pclose(p) == 0, "%s failed", cmd);
+	expect(saw_cycle, "ntsync-top did not name the deadlock of threads %u and %u",
+	       tid_a, tid_b);
+
+	printf("  The user kills process B; the wineserver sees it die and reports its mutex:\n");
+	kill(b, SIGKILL);
+	expect(waitpid(b, NULL, 0) == b, "waitpid: %s", errname(errno));
+	expect_err(nt_ioctl(mb_fd, NTSYNC_IOC_MUTEX_KILL, &tid_b), 0, "MUTEX_KILL");
+	printf("  server: MUTEX_KILL(mutex B, B's tid %u): success\n", tid_b);
+	join_client(a, "process A");
+	printf("  A got mutex B, abandoned (WAIT_ABANDONED_0): the hang is over.\n");
+	close(sa);
+	close(sb);
+	close(ma_fd);
+	close(mb_fd);
+	close(al_a);
+	close(al_b);
+}
+
+/* The client of steps 1 to 6: one Wine process and its threads. */
+static void story_client(int sock)
+{
+	main_tid = gettid();
+	step1_client(sock);
 	step2_wait_all();
 	step3_alert();
 	step4_abandoned();
 	step5_pulse();
 	step6_final();
+	close(sock);
+}
+
+int main(void)
+{
+	pid_t client;
+	int sock;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGALRM, watchdog);
+	alarm(120);
+	who = "server";
+
+	printf("ntsync-demo: NT synchronization objects as Wine uses them (server pid %d)\n",
+	       getpid());
+	client = start_client(story_client, &sock);
+	step1_server(sock);
+	join_client(client, "the client");
+	close(sock);
+	printf("  (the client exited; the server still holds the objects: they live on)\n");
+	step7_deadlock();
 	printf("\nPASS: every step behaved as the ntsync contract says.\n");
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make demo: build the module for the newest Debian kernel (sid), boot that kernel under QEMU with
-# the module loaded and run tools/demo's ntsync-demo there, showing its output.
+# the module loaded and run tools/demo's ntsync-demo there, showing its output; ntsync-top goes
+# along (/ntsync-top), for the demo's last step.
 # NTSYNC_DEMO_LANE=bookworm uses the host's kernel instead; see lib.sh for the other knobs.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,7 +24,9 @@ build_module "$d"
 say "building the demo"
 quiet make -C "$OUT/src/tools/demo" OUTPUT="$d"
 [ -x "$d/ntsync-demo" ] || die "tools/demo did not produce ntsync-demo"
-make_initrd "$d" "$d/ntsync-demo"
+quiet make -C "$OUT/src/tools/ntsync-top" OUTPUT="$d" STATIC=1
+[ -x "$d/ntsync-top" ] || die "tools/ntsync-top did not produce ntsync-top"
+make_initrd "$d" "$d/ntsync-demo" "+$d/ntsync-top"
 say "booting $abi under QEMU (software emulation; this takes a while)"
 rc=0
 boot "$d" demo || rc=$?
