@@ -8,13 +8,14 @@
 #   $CACHE/wine/KEY/tests     ntdll_test.exe, kernel32_test.exe from the same build tree
 #   $CACHE/wine/KEY/ok        written last; holds the build's time in seconds
 #
-# KEY is the sha256 of the tarball, the header and the build scripts: a warm run reuses the
-# build.  Prints the directory $CACHE/wine/KEY last.  Sourceable (wine_build) or runnable.
+# KEY is the sha256 of the tarball, the header and build-wine (which decides how Wine is
+# configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
+# Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
 set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -n "${VMDIR:-}" ] || . "$WINE_DIR/../vm/lib.sh"
 
-WINE_DIR=$REPO/tools/wine
-WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$REPO/.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
+WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$WINE_DIR/../../.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
 # What the chroot that builds Wine has besides minbase.
 WINE_BUILD_PKGS=(build-essential gcc-mingw-w64-x86-64 bison flex gettext pkg-config)
 # The test programs taken from the build tree.
@@ -23,8 +24,8 @@ WINE_TESTS=(ntdll kernel32)
 # wine_key: sha256 over what decides the build.
 wine_key() {
 	[ -f "$WINE_TARBALL" ] || die "no Wine tarball at $WINE_TARBALL (NTSYNC_WINE_TARBALL)"
-	cat "$WINE_TARBALL" "$REPO/include/uapi/linux/ntsync.h" "$WINE_DIR/build.sh" \
-		"$WINE_DIR/build-wine" | sha256sum | cut -c1-16
+	cat "$WINE_TARBALL" "$REPO/include/uapi/linux/ntsync.h" "$WINE_DIR/build-wine" |
+		sha256sum | cut -c1-16
 }
 
 # wine_build_root: $CACHE/chroots/wine-build, a bookworm chroot with WINE_BUILD_PKGS.  Not the
