@@ -13,6 +13,7 @@
 # Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
 set -euo pipefail
 WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/vm/lib.sh
 [ -n "${VMDIR:-}" ] || . "$WINE_DIR/../vm/lib.sh"
 
 WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$WINE_DIR/../../.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
