@@ -363,10 +363,12 @@ for lane in "${ready[@]}"; do
 	bookworm)
 		refs=("$d/fails-server")
 		RULE_DESC="every Wine test failure with ours also fails with server-side synchronization"
+		# The every-driver failures: those of ours and of the kernel's ntsync on 7.x.
 		for l in "${ready[@]}"; do
-			[ "$l" = bookworm ] || [ ! -e "$OUT/$l/fails-kernel" ] || {
-				refs+=("$OUT/$l/fails-kernel")
-				RULE_DESC+=" or with the kernel's ntsync on $l"
+			[ "$l" = bookworm ] || [ ! -e "$OUT/$l/fails-kernel" ] || [ ! -e "$OUT/$l/fails-ours" ] || {
+				comm -12 "$OUT/$l/fails-ours" "$OUT/$l/fails-kernel" >"$OUT/$l/fails-every-driver"
+				refs+=("$OUT/$l/fails-every-driver")
+				RULE_DESC+=" or with both ntsync drivers on $l"
 			}
 		done ;;
 	*)
