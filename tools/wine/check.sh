@@ -56,6 +56,13 @@ lane_modes() {
 	*)        echo ours kernel server ;;
 	esac
 }
+# The modes of LANE in the tables' order: without ntsync, ours, the kernel's.
+table_modes() {
+	local m
+	for m in server ours kernel; do
+		case " $(lane_modes "$1") " in *" $m "*) echo "$m" ;; esac
+	done
+}
 mode_name() {
 	case $1 in
 	ours)   echo "ours" ;;
@@ -228,7 +235,7 @@ rule() {
 		result ok "$lane: $RULE_DESC ($(wc -l <"$dir/fails-ours") failure lines with ours)"
 	else
 		result fail "$lane: $RULE_DESC" "$(while IFS= read -r k; do
-			echo "only with ours: $k: $(first_failure "$dir" ours "$k")"; done <<<"$extra")"
+			echo "only with ours: ${k%% *}: $(first_failure "$dir" ours "$k")"; done <<<"$extra")"
 	fi
 }
 
@@ -241,14 +248,14 @@ three_way_table() {
 		echo "#"
 		echo "# Wine's tests on $lane ($(cat "$OUT/$lane/abi")): run, failed, todo, skipped as Wine counts them"
 		row="# | test |"
-		for m in $(lane_modes "$lane"); do row+=" $(mode_name "$m") |"; done
+		for m in $(table_modes "$lane"); do row+=" $(mode_name "$m") |"; done
 		echo "$row"
 		row="# |---|"
-		for m in $(lane_modes "$lane"); do row+="---|"; done
+		for m in $(table_modes "$lane"); do row+="---|"; done
 		echo "$row"
 		for t in $TESTS; do
 			row="# | ${t/:/ } |"
-			for m in $(lane_modes "$lane"); do row+=" ${SUMMARY[$lane,$m,$t]:-not run} |"; done
+			for m in $(table_modes "$lane"); do row+=" ${SUMMARY[$lane,$m,$t]:-not run} |"; done
 			echo "$row"
 		done
 		if [ -e "$OUT/$lane/fails-kernel" ] && [ -e "$OUT/$lane/fails-ours" ]; then
@@ -256,7 +263,7 @@ three_way_table() {
 				sed "s/^/# only with the kernel's ntsync on $lane: /"
 		fi
 		if [ -e "$OUT/$lane/fails-ours" ]; then
-			for m in $(lane_modes "$lane"); do
+			for m in $(table_modes "$lane"); do
 				[ "$m" = ours ] || [ ! -e "$OUT/$lane/fails-$m" ] || comm -12 "$OUT/$lane/fails-ours" "$OUT/$lane/fails-$m" |
 					sed "s/^/# fails with ours and with $(mode_name "$m") on $lane: /"
 			done
@@ -270,7 +277,7 @@ bench_table() {
 	[ -s "$f" ] || return 0
 	echo "#"
 	echo "# wine-bench on $lane ($(cat "$OUT/$lane/abi")), QEMU TCG 2 vCPUs, one boot, $BENCH_ROUNDS rounds alternating the modes; median ns per operation"
-	awk -v modes="$(lane_modes "$lane")" '
+	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" '
 		{ v[$3 SUBSEP $1] = v[$3 SUBSEP $1] " " $4; if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
 		function median(s,   a, k, i, j, t) {
 			k = split(s, a, " ")
