@@ -82,6 +82,13 @@ check-matrix:
 check:
 	@bash tools/vm/check.sh
 
+# A real Wine on /dev/ntsync: Wine's own synchronization tests with ours, with server-side
+# synchronization and (on 7.x) with the kernel's ntsync, on Debian 12's 6.1 and sid's kernel,
+# and a Win32 benchmark; see tools/wine/check.sh.  Builds Wine once (about 40 minutes, cached).
+check-wine:
+	@bash tools/wine/check.sh
+.PHONY: check-wine
+
 # Debug kernels (KASAN or KCSAN, lockdep, kmemleak, UBSAN, failslab, KUnit): KUnit, the suites,
 # the fuzzer, fault injection and unloading, with a clean kernel log; see tools/debug/check.sh.
 check-debug:

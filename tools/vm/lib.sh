@@ -386,13 +386,16 @@ payload_output() {
 # boot DIR MODE: boot DIR/vmlinuz with DIR/initrd.  The console (kernel and live program
 # output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
-# of timeout (124: the guest did not end in time).
+# of timeout (124: the guest did not end in time).  A lane may set BOOT_MEM (default 2G),
+# BOOT_QEMU (more QEMU arguments, e.g. a disk) and BOOT_APPEND (more kernel arguments).
+BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND=
 boot() {
 	local dir=$1 mode=$2 console=$1/console.log rc=0
-	local cmd=(timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -m 2G
+	local cmd=(timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2
+		   -m "$BOOT_MEM" "${BOOT_QEMU[@]}"
 		   -nographic -monitor none -serial stdio -serial "file:$dir/results.log" -no-reboot
 		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
-		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)")
+		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${BOOT_APPEND:+ $BOOT_APPEND}")
 	rm -f "$dir/results.log"
 	if [ "$mode" = demo ]; then   # live: only what the payload prints
 		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Builds Wine (the tarball in NTSYNC_WINE_TARBALL, by default ../shared/wine/wine-11.10-tkg.tar.xz
+# next to the repository) in a Debian 12 (bookworm) chroot against this tree's
+# include/uapi/linux/ntsync.h, and installs it into the cache:
+#
+#   $CACHE/wine/KEY/dest      make install-lib DESTDIR (Wine under usr/local)
+#   $CACHE/wine/KEY/tests     ntdll_test.exe, kernel32_test.exe from the same build tree
+#   $CACHE/wine/KEY/ok        written last; holds the build's time in seconds
+#
+# KEY is the sha256 of the tarball, the header and build-wine (which decides how Wine is
+# configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
+# Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
+set -euo pipefail
+WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/vm/lib.sh
+[ -n "${VMDIR:-}" ] || . "$WINE_DIR/../vm/lib.sh"
+
+WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$WINE_DIR/../../.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
+# What the chroot that builds Wine has besides minbase.
+WINE_BUILD_PKGS=(build-essential gcc-mingw-w64-x86-64 bison flex gettext pkg-config)
+# The test programs taken from the build tree.
+WINE_TESTS=(ntdll kernel32)
+
+# wine_key: sha256 over what decides the build.
+wine_key() {
+	[ -f "$WINE_TARBALL" ] || die "no Wine tarball at $WINE_TARBALL (NTSYNC_WINE_TARBALL)"
+	cat "$WINE_TARBALL" "$REPO/include/uapi/linux/ntsync.h" "$WINE_DIR/build-wine" |
+		sha256sum | cut -c1-16
+}
+
+# wine_build_root: $CACHE/chroots/wine-build, a bookworm chroot with WINE_BUILD_PKGS.  Not the
+# matrix's bookworm chroot: the lanes refresh that one daily, this one must stay as it is.
+wine_build_root() {
+	local root=$CACHE/chroots/wine-build
+	[ -e "$root/.ntsync-ok" ] && return 0
+	say "debootstrap bookworm for the Wine build (a few minutes)"
+	rm -rf "$root"
+	mkdir -p "$(dirname "$root")"
+	quiet debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)"
+	chroot_sources bookworm >"$root/etc/apt/sources.list.d/ntsync.list"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	quiet in_root "$root" apt-get update
+	quiet in_root "$root" apt-get install -y --no-install-recommends "${WINE_BUILD_PKGS[@]}"
+	quiet in_root "$root" apt-get clean
+	touch "$root/.ntsync-ok"
+}
+
+# wine_build: the cached build for this tree's key, built if missing.  Sets WINE_OUT.
+wine_build() {
+	local key root=$CACHE/chroots/wine-build b t0 t
+	key=$(wine_key)
+	WINE_OUT=$CACHE/wine/$key
+	[ -e "$WINE_OUT/ok" ] && return 0
+	wine_build_root
+	b=$root/build/$key
+	mkdir -p "$b/include/linux"
+	cp "$REPO/include/uapi/linux/ntsync.h" "$b/include/linux/ntsync.h"
+	cp "$WINE_DIR/build-wine" "$b/build-wine"
+	if [ ! -d "$b/src" ]; then
+		say "unpacking $(basename "$WINE_TARBALL")"
+		rm -rf "$b/src.tmp"
+		mkdir -p "$b/src.tmp"
+		tar -xJf "$WINE_TARBALL" -C "$b/src.tmp" --strip-components=1
+		mv "$b/src.tmp" "$b/src"
+	fi
+	say "building Wine in $b (about 40 minutes on 2 cores)"
+	t0=$SECONDS
+	in_root "$root" bash "/build/$key/build-wine" "/build/$key" "$(nproc)"
+	t=$((SECONDS - t0))
+	rm -rf "$WINE_OUT.tmp"
+	mkdir -p "$WINE_OUT.tmp/tests"
+	mv "$b/dest" "$WINE_OUT.tmp/dest"
+	for p in "${WINE_TESTS[@]}"; do
+		cp "$b/obj/dlls/$p/tests/x86_64-windows/${p}_test.exe" "$WINE_OUT.tmp/tests/"
+	done
+	cp "$b/obj/include/config.h" "$WINE_OUT.tmp/config.h"
+	echo "$t" >"$WINE_OUT.tmp/ok"
+	rm -rf "$WINE_OUT"
+	mv "$WINE_OUT.tmp" "$WINE_OUT"
+	# The build tree is large and no longer needed: the tests and the install are cached.
+	rm -rf "$b"
+	say "Wine built in $t s: $WINE_OUT"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
+	exec 4>&1
+	mkdir -p "$OUT" "$CACHE"
+	LOG=$OUT/wine-build.log
+	: >"$LOG"
+	wine_build
+	echo "$WINE_OUT"
+fi

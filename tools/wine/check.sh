@@ -1,0 +1,396 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck disable=SC2317  # (functions run through step look unreachable)
+# make check-wine: a real Wine on /dev/ntsync, judged by Wine's own conformance tests.
+#
+# Wine (tools/wine/build.sh: built once in a bookworm chroot against our uapi header, cached) is
+# installed in a root file system per lane: a Debian chroot of the lane's suite with its stock
+# kernel (linux-image-amd64, whose initramfs-tools initrd mounts the disk as root), DKMS and an
+# unprivileged user "wine".  Each run installs this tree's module there through DKMS with a
+# modules-load.d entry, in a throw-away overlay written out as a disk image, and boots the
+# kernel under QEMU (TCG, 2 vCPUs, 3 GB).  The guest (tools/wine/guest-init) checks that the boot
+# loaded our module, makes a prefix, and runs Wine's tests (ntdll sync and om, kernel32 sync and
+# thread, from the same build tree) in each mode:
+#   bookworm (Debian 12's 6.1, no ntsync of its own):  ours, then server-side synchronization
+#   sid (7.x, with its own ntsync.ko):                  ours, the kernel's, server-side
+# while sampling /proc: the wineserver must hold /dev/ntsync and Wine's processes our objects
+# (fdinfo's ntsync-type) with ours, the kernel's with the kernel's, nothing without a module.
+# Then tools/bench/wine-bench.exe in rounds, alternating the modes in the same boot.
+#
+# The rule: on 7.x every Wine test failure with ours also fails with the kernel's ntsync; on 6.1
+# every failure with ours also fails with server-side synchronization or is one that the
+# kernel's ntsync has on 7.x too.  Prints TAP, the three-way table, the benchmark table and
+# "N passed, N failed" last; non-zero on any failure, kernel warning or a guest that never ended.
+#
+#   NTSYNC_WINE_LANES         lanes (default "bookworm sid")
+#   NTSYNC_WINE_TESTS         UNIT:TEST list (default "ntdll:sync ntdll:om kernel32:sync
+#                             kernel32:thread")
+#   NTSYNC_WINE_BENCH_ROUNDS  benchmark rounds, every mode once per round (default 5; 0: none)
+#   NTSYNC_WINE_BENCH_SCALE   multiplies wine-bench's iteration counts (default 1)
+#   NTSYNC_WINE_TARBALL       Wine's source (default ../shared/wine/wine-11.10-tkg.tar.xz)
+#   NTSYNC_SRC                tree to test instead of this one (e.g. a copy with a planted bug)
+#   and tools/vm/lib.sh's NTSYNC_CACHE, NTSYNC_OUT (default build/wine here), NTSYNC_TIMEOUT
+#   (default 3600 here), NTSYNC_REFRESH.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/wine}
+export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-3600}
+# shellcheck source=tools/vm/lib.sh
+. "$here/../vm/lib.sh"
+# shellcheck source=tools/wine/build.sh
+. "$here/build.sh"
+[ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
+
+read -r -a LANES <<<"${NTSYNC_WINE_LANES:-bookworm sid}"
+TESTS=${NTSYNC_WINE_TESTS:-ntdll:sync ntdll:om kernel32:sync kernel32:thread}
+BENCH_ROUNDS=${NTSYNC_WINE_BENCH_ROUNDS:-5}
+BENCH_SCALE=${NTSYNC_WINE_BENCH_SCALE:-1}
+# What a lane's root has besides minbase: the stock kernel with its initramfs, DKMS and what it
+# needs, and what Wine's tests and the guest's checks use.
+ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools dkms make kmod procps)
+declare -A SUMMARY=()   # SUMMARY[lane,mode,unit:test]: Wine's summary of a test, shortened
+
+lane_modes() {
+	case $1 in
+	bookworm) echo ours server ;;
+	*)        echo ours kernel server ;;
+	esac
+}
+# The modes of LANE in the tables' order: without ntsync, ours, the kernel's.
+table_modes() {
+	local m
+	for m in server ours kernel; do
+		case " $(lane_modes "$1") " in *" $m "*) echo "$m" ;; esac
+	done
+}
+mode_name() {
+	case $1 in
+	ours)   echo "ours" ;;
+	kernel) echo "kernel's ntsync" ;;
+	server) echo "server-side" ;;
+	esac
+}
+
+# --- the lane's root: Debian with its stock kernel, DKMS and Wine -------------------------------
+
+# wine_root LANE: $CACHE/chroots/wine-LANE, a LANE chroot with ROOT_PKGS, the user wine and the
+# cached Wine build.  Its stamp holds the Wine build's key; it is updated once a day (a new kernel
+# comes with a new initrd) and whenever the Wine build changes.
+wine_root() {
+	local lane=$1 root=$CACHE/chroots/wine-$1 key stamp
+	stamp=$root/.ntsync-ok
+	key=$(wine_key)
+	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -z "$(find "$stamp" -mmin +1440)" ] &&
+	   [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
+		return 0
+	fi
+	if [ ! -x "$root/usr/sbin/dkms" ]; then
+		say "$lane: debootstrap and the stock kernel for the Wine guest (a few minutes)"
+		rm -rf "$root"
+		mkdir -p "$(dirname "$root")"
+		quiet debootstrap --variant=minbase "$lane" "$root" "$(debian_mirror)"
+		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
+		chroot_sources "$lane" >"$root/etc/apt/sources.list.d/ntsync.list"
+	else
+		say "$lane: updating the Wine guest's root"
+	fi
+	rm -f "$stamp"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	quiet in_root "$root" apt-get update
+	quiet in_root "$root" apt-get dist-upgrade -y --no-install-recommends
+	quiet in_root "$root" apt-get install -y --no-install-recommends "${ROOT_PKGS[@]}"
+	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
+	# longer ships that script.
+	if [ ! -x "$root/etc/init.d/kmod" ]; then
+		quiet in_root "$root" apt-get install -y --no-install-recommends systemd
+	fi
+	quiet in_root "$root" apt-get autoremove -y --purge
+	quiet in_root "$root" apt-get clean
+	in_root "$root" id wine >/dev/null 2>&1 ||
+		quiet in_root "$root" useradd -m -u 1000 -s /bin/bash wine
+	# Wine, as its make install-lib put it under /usr/local, and its tests.
+	rm -rf "${root:?}/usr/local"
+	mkdir -p "$root/usr/local/lib/ntsync-wine"
+	cp -a "$WINE_OUT/dest/usr/local/." "$root/usr/local/"
+	cp -a "$WINE_OUT/tests" "$root/usr/local/lib/ntsync-wine/tests"
+	echo "$key" >"$stamp"
+}
+
+# wine_image LANE DIR: DIR/disk.img (the root with our module installed through DKMS, the
+# guest's scripts and wine-bench.exe), DIR/vmlinuz and DIR/initrd (the root's stock kernel and
+# initramfs), DIR/abi.
+wine_image() {
+	local lane=$1 dir=$2 root=$CACHE/chroots/wine-$1 ovl=$2/ovl abi lib f
+	abi=$(kernel_abi "$root")
+	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $root"
+	echo "$abi" >"$dir/abi"
+	for f in "$root/boot/vmlinuz-$abi" "$root/usr/lib/modules/$abi/vmlinuz" ""; do
+		[ -z "$f" ] || [ ! -s "$f" ] || break
+	done
+	[ -n "$f" ] || die "no vmlinuz of $abi in $root"
+	cp "$f" "$dir/vmlinuz"
+	[ -s "$root/boot/initrd.img-$abi" ] || die "no initrd.img-$abi in $root/boot"
+	cp "$root/boot/initrd.img-$abi" "$dir/initrd"
+	rm -rf "$ovl"
+	mkdir -p "$ovl/upper/root" "$ovl/work" "$ovl/merged"
+	lib=$ovl/upper/usr/local/lib/ntsync-wine
+	mkdir -p "$lib"
+	cp -a "$OUT/src" "$ovl/upper/root/ntsync-src"
+	cp "$OUT/bin/wine-bench.exe" "$lib/"
+	cat >"$lib/config" <<-EOF
+		MODES="$(lane_modes "$lane")"
+		TESTS="$TESTS"
+		TEST_TIMEOUT=900
+		BENCH_ROUNDS=$BENCH_ROUNDS
+		BENCH_SCALE=$BENCH_SCALE
+	EOF
+	unshare -m -- bash "$here/make-image" "$root" "$ovl" "$dir/disk.img" "$abi"
+	rm -rf "$ovl"
+}
+
+# build_bench: $OUT/bin/wine-bench.exe with the Wine build chroot's mingw compiler.
+build_bench() {
+	local root=$CACHE/chroots/wine-build
+	mkdir -p "$root/tmp/wine-bench" "$OUT/bin"
+	cp "$OUT/src/tools/bench/wine-bench.c" "$root/tmp/wine-bench/"
+	in_root "$root" x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
+		-o /tmp/wine-bench/wine-bench.exe /tmp/wine-bench/wine-bench.c
+	cp "$root/tmp/wine-bench/wine-bench.exe" "$OUT/bin/"
+	rm -rf "$root/tmp/wine-bench"
+}
+
+# wine_built: the cached Wine build (tools/wine/build.sh), built if missing.
+wine_built() {
+	local t
+	wine_build
+	t=$(cat "$WINE_OUT/ok")
+	echo " ($WINE_OUT, a build of $t s)" >"$OUT/wine.log.note"
+}
+
+# --- the guest's report ------------------------------------------------------------------------
+
+# parse_wine LANE DIR: each test's output into DIR/MODE-UNIT-TEST.log, Wine's summary of it into
+# SUMMARY, and every failure as "UNIT:TEST FILE:LINE" (or "UNIT:TEST incomplete") into
+# DIR/fails-MODE; the modes' ntsync evidence as TAP comments.
+parse_wine() {
+	local lane=$1 dir=$2 line m unit test rc secs log sum
+	local -a w
+	rm -f "$dir"/fails-* "$dir"/*-*-*.log
+	while IFS= read -r line; do
+		case $line in
+		"@@wine-begin "*)
+			read -r -a w <<<"$line"
+			m=${w[1]} unit=${w[2]} test=${w[3]}
+			log=$dir/$m-$unit-$test.log
+			: >"$log"
+			touch "$dir/fails-$m" ;;
+		"@@out "*)
+			printf '%s\n' "${line#@@out }" >>"$log" ;;
+		"@@wine-end "*)
+			read -r -a w <<<"$line"
+			rc=${w[4]} secs=${w[5]}
+			sum=$(sed -nE "s/^[0-9a-f]+:$test:[0-9.]* ([0-9]+) tests executed \(([0-9]+) marked as todo, ([0-9]+) as flaky, ([0-9]+) failures?\), ([0-9]+) skipped\.$/\1 \2 \3 \4 \5/p" "$log" | tail -n 1)
+			sed -nE 's/^([A-Za-z0-9_]+\.c):([0-9]+):[0-9.]* (Test failed|Test succeeded inside todo block).*/\1:\2/p' \
+				"$log" | sed "s/^/$unit:$test /" >>"$dir/fails-$m"
+			if [ -z "$sum" ]; then
+				echo "$unit:$test incomplete" >>"$dir/fails-$m"
+				SUMMARY[$lane,$m,$unit:$test]="no summary (status $rc)"
+			else
+				read -r -a w <<<"$sum"
+				SUMMARY[$lane,$m,$unit:$test]="${w[0]} run, ${w[3]} failed, ${w[1]} todo, ${w[4]} skipped"
+			fi
+			echo "# $lane, $(mode_name "$m"): $unit $test: $(grep -E "^[0-9a-f]+:$test:.* tests executed" "$log" | tail -n 1 || echo "no summary") (status $rc, $secs s)" ;;
+		"@@proof "*)
+			read -r -a w <<<"$line"
+			echo "# $lane, $(mode_name "${w[1]}"): ${w[*]:2}" ;;
+		"@@info "*)
+			echo "# $lane: ${line#@@info }" ;;
+		esac
+	done <"$dir/results.log"
+	for f in "$dir"/fails-*; do
+		[ -e "$f" ] && sort -u -o "$f" "$f"
+	done
+	return 0
+}
+
+# first_failure DIR MODE KEY: the first failure message of KEY ("UNIT:TEST FILE:LINE") in its log.
+first_failure() {
+	local unit test fl
+	unit=${3%%:*} test=${3#*:}
+	fl=${test#* } test=${test%% *}
+	grep -m 1 -F "$fl:" "$1/$2-$unit-$test.log" 2>/dev/null || echo "$3"
+}
+
+# rule LANE DIR REFERENCE-FILE... (description in RULE_DESC): the failures with ours that none
+# of the references has.
+rule() {
+	local lane=$1 dir=$2 extra k
+	shift 2
+	if [ ! -e "$dir/fails-ours" ]; then
+		result fail "$lane: $RULE_DESC (Wine's tests did not run with ours)"
+		return
+	fi
+	extra=$(sort -u "$@" | comm -23 "$dir/fails-ours" -)
+	if [ -z "$extra" ]; then
+		result ok "$lane: $RULE_DESC ($(wc -l <"$dir/fails-ours") failure lines with ours)"
+	else
+		result fail "$lane: $RULE_DESC" "$(while IFS= read -r k; do
+			echo "only with ours: ${k%% *}: $(first_failure "$dir" ours "$k")"; done <<<"$extra")"
+	fi
+}
+
+# --- the tables --------------------------------------------------------------------------------
+
+three_way_table() {
+	local lane m t row
+	for lane in "${LANES[@]}"; do
+		[ -e "$OUT/$lane/abi" ] || continue
+		echo "#"
+		echo "# Wine's tests on $lane ($(cat "$OUT/$lane/abi")): run, failed, todo, skipped as Wine counts them"
+		row="# | test |"
+		for m in $(table_modes "$lane"); do row+=" $(mode_name "$m") |"; done
+		echo "$row"
+		row="# |---|"
+		for m in $(table_modes "$lane"); do row+="---|"; done
+		echo "$row"
+		for t in $TESTS; do
+			row="# | ${t/:/ } |"
+			for m in $(table_modes "$lane"); do row+=" ${SUMMARY[$lane,$m,$t]:-not run} |"; done
+			echo "$row"
+		done
+		if [ -e "$OUT/$lane/fails-kernel" ] && [ -e "$OUT/$lane/fails-ours" ]; then
+			comm -13 "$OUT/$lane/fails-ours" "$OUT/$lane/fails-kernel" |
+				sed "s/^/# only with the kernel's ntsync on $lane: /"
+		fi
+		if [ -e "$OUT/$lane/fails-ours" ]; then
+			for m in $(table_modes "$lane"); do
+				[ "$m" = ours ] || [ ! -e "$OUT/$lane/fails-$m" ] || comm -12 "$OUT/$lane/fails-ours" "$OUT/$lane/fails-$m" |
+					sed "s/^/# fails with ours and with $(mode_name "$m") on $lane: /"
+			done
+		fi
+	done
+}
+
+# bench_table LANE: medians over the rounds of each case and mode, and the speed-ups of ours.
+bench_table() {
+	local lane=$1 f=$OUT/$1/bench.txt
+	[ -s "$f" ] || return 0
+	echo "#"
+	echo "# wine-bench on $lane ($(cat "$OUT/$lane/abi")), QEMU TCG 2 vCPUs, one boot, $BENCH_ROUNDS rounds alternating the modes; median ns per operation"
+	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" '
+		{ v[$3 SUBSEP $1] = v[$3 SUBSEP $1] " " $4; if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
+		function median(s,   a, k, i, j, t) {
+			k = split(s, a, " ")
+			for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+			if (!k) return ""
+			return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+		}
+		END {
+			nm = split(modes, M, " ")
+			hdr = "| case |"; sep = "|---|"
+			for (i = 1; i <= nm; i++) { hdr = hdr " " name(M[i]) " |"; sep = sep "---:|" }
+			for (i = 1; i <= nm; i++) if (M[i] != "ours") { hdr = hdr " ours vs " name(M[i]) " |"; sep = sep "---:|" }
+			print "# " hdr; print "# " sep
+			for (c = 1; c <= n; c++) {
+				row = "| `" order[c] "` |"
+				for (i = 1; i <= nm; i++) { med[M[i]] = median(v[order[c] SUBSEP M[i]]); row = row " " sprintf("%.0f", med[M[i]]) " |" }
+				for (i = 1; i <= nm; i++) if (M[i] != "ours")
+					row = row (med["ours"] > 0 ? sprintf(" **%.1fx** |", med[M[i]] / med["ours"]) : " - |")
+				print "# " row
+			}
+		}
+		function name(m) { return m == "ours" ? "ours" : m == "kernel" ? "kernel'"'"'s ntsync" : "server-side" }
+	' "$f"
+	echo "# (ours vs X: X's time divided by ours, above 1 means ours is faster)"
+}
+
+finish() {
+	local lane
+	three_way_table
+	for lane in "${LANES[@]}"; do bench_table "$lane"; done
+	tap_finish
+}
+
+# --- the run -----------------------------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mount)"
+exec 4>&1
+mkdir -p "$CACHE" "$OUT"
+LOG=$OUT/prepare.log
+: >"$LOG"
+echo "TAP version 13"
+step "host packages" "$OUT/packages.log" install_missing qemu-system-x86 debootstrap e2fsprogs \
+	xz-utils util-linux
+failed && finish
+step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
+failed && finish
+# The long pole: about 40 minutes on 2 cores when not cached.  No lock is held meanwhile.
+step "Wine built against our linux/ntsync.h (HAVE_LINUX_NTSYNC_H)" "$OUT/wine.log" wine_built
+failed && finish
+WINE_OUT=$CACHE/wine/$(wine_key)
+step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
+bench_built=$STEP_RC
+
+ready=()
+for lane in "${LANES[@]}"; do
+	d=$OUT/$lane
+	rm -rf "$d"
+	mkdir -p "$d"
+	step "$lane: root with the stock kernel, DKMS and Wine" "$d/root.log" wine_root "$lane"
+	failed && continue
+	[ "$bench_built" = 0 ] || continue
+	step "$lane: disk image, our module installed through DKMS" "$d/image.log" wine_image "$lane" "$d"
+	failed && continue
+	ready+=("$lane")
+done
+
+# Only the guests hold the lock that serialises the lanes' QEMU runs.
+setup_start
+BOOT_MEM=3G
+BOOT_APPEND="root=/dev/vda rw init=/usr/local/lib/ntsync-wine/guest-init"
+for lane in "${ready[@]}"; do
+	d=$OUT/$lane
+	BOOT_QEMU=(-drive "file=$d/disk.img,format=raw,if=virtio,cache=unsafe")
+	say "$lane: booting $(cat "$d/abi") with Wine (about 10 minutes)"
+	t0=$SECONDS
+	brc=0
+	boot "$d" check || brc=$?
+	echo "# $lane: the guest ran $((SECONDS - t0)) s"
+	parse_runs "$lane" "$d"
+	parse_wine "$lane" "$d"
+	guest_end "$lane" "$d" "$brc" "$REPORT_DONE"
+	grep '^@@bench ' "$d/results.log" | cut -d' ' -f2- >"$d/bench.txt" || true
+done
+exec 9>&-
+
+# The rule, once every lane has run.
+for lane in "${ready[@]}"; do
+	d=$OUT/$lane
+	case $lane in
+	bookworm)
+		refs=("$d/fails-server")
+		RULE_DESC="every Wine test failure with ours also fails with server-side synchronization"
+		# The every-driver failures: those of ours and of the kernel's ntsync on 7.x, from
+		# this run or, if no 7.x lane ran, as the last full run recorded them.
+		every=
+		for l in "${ready[@]}"; do
+			[ "$l" = bookworm ] || [ ! -e "$OUT/$l/fails-kernel" ] || [ ! -e "$OUT/$l/fails-ours" ] || {
+				comm -12 "$OUT/$l/fails-ours" "$OUT/$l/fails-kernel" >"$OUT/$l/fails-every-driver"
+				refs+=("$OUT/$l/fails-every-driver")
+				RULE_DESC+=" or with both ntsync drivers on $l"
+				every=1
+			}
+		done
+		if [ -z "$every" ]; then
+			grep -v '^#' "$here/every-driver-failures" >"$OUT/every-driver-failures"
+			refs+=("$OUT/every-driver-failures")
+			RULE_DESC+=" or with both ntsync drivers on 7.x (tools/wine/every-driver-failures: no 7.x lane in this run)"
+		fi ;;
+	*)
+		refs=("$d/fails-kernel")
+		RULE_DESC="every Wine test failure with ours also fails with the kernel's ntsync" ;;
+	esac
+	touch "${refs[@]}"
+	rule "$lane" "$d" "${refs[@]}"
+done
+finish
