@@ -3504,7 +3504,7 @@ NT_TEST(fdinfo_graph_lines)
 	EXPECT_EQ(id_sem, id_dup);
 
 	/* Another open is another instance, whose numbers differ. */
-	dev2 = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	dev2 = nt_open(O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(dev2, 0);
 	sem2 = NEW_SEM(dev2, 0, 1);
 	ASSERT_EQ(0, fdinfo_value(dev2, "ntsync-instance", &inst2));
