@@ -26,11 +26,17 @@ clean: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/ntsync-top clean
 
-# The module's version (MODULE_VERSION), which DKMS and the .deb use too.
+# The module's version: NTSYNC_VERSION in ntsync.h (MODULE_VERSION) is its one
+# source, read here and nowhere else; dkms.conf, debian/rules and the lanes ask
+# "make -s version".
 VERSION	:= $(shell sed -n 's/^\#define NTSYNC_VERSION "\(.*\)"$$/\1/p' $(CURDIR)/ntsync.h)
 # What a DKMS or Debian source tree of the module holds.
 SRC_FILES := Kbuild Makefile dkms.conf LICENSE README.md include/uapi/linux/ntsync.h \
 	     $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h)
+
+version:
+	@test -n "$(VERSION)" || { echo "error: no NTSYNC_VERSION in ntsync.h" >&2; exit 1; }
+	@echo $(VERSION)
 
 # ntsync-top, the user tool that shows who waits for what (tools/ntsync-top).
 TOP	:= tools/ntsync-top/ntsync-top
@@ -107,5 +113,5 @@ demo:
 bench:
 	@bash tools/bench/bench.sh
 
-.PHONY: all kdir-check modules clean install check demo lint bench uninstall dkms-install dkms-remove \
+.PHONY: all kdir-check version modules clean install check demo lint bench uninstall dkms-install dkms-remove \
 	deb check-matrix

@@ -115,6 +115,17 @@ strings "$OUT/debug/ntsync.o" | grep kunit >/dev/null ||
 check "the NTSYNC_DEBUG=1 build holds the KUnit suite and the wake-invariant check" \
 	"$OUT/debug.test-code"
 
+# One version: what "make version" reads out of ntsync.h is what DKMS (dkms.conf) and
+# debian/changelog say.
+ver=$(make -s --no-print-directory -C "$REPO" version 2>&1) || ver="make version failed: $ver"
+{
+	dkms=$(bash -c '. "$1"; echo "$PACKAGE_VERSION"' sh "$REPO/dkms.conf" 2>&1)
+	[ "$dkms" = "$ver" ] || echo "dkms.conf says '$dkms', make version '$ver'"
+	deb=$(sed -n '1s/^ntsync (\([^)-]*\)\(-[^)]*\)\{0,1\}).*/\1/p' "$REPO/debian/changelog")
+	[ "$deb" = "$ver" ] || echo "debian/changelog says '$deb', make version '$ver'"
+} >"$OUT/version.bad"
+check "one version: ntsync.h, dkms.conf and debian/changelog say $ver" "$OUT/version.bad"
+
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

@@ -174,7 +174,7 @@ dkms_lane() {
 	drop_overlay "$ovl"
 }
 
-ntsync_version() { sed -n 's/^#define NTSYNC_VERSION "\(.*\)"$/\1/p' "$OUT/src/ntsync.h"; }
+ntsync_version() { make -s --no-print-directory -C "$OUT/src" version; }
 
 # Static programs every guest gets: the smoke test.
 build_tools() {
