@@ -43,8 +43,18 @@ FAILSLAB_INTERVALS="1 3 5 7 11"
 TIMEOUT=${NTSYNC_TIMEOUT:-$((1200 + FUZZ_SECONDS))}
 DEBUG_PKGS=(flex bison bc libelf-dev libssl-dev xz-utils)
 build_tools() {
+	local p
 	build_selftests
 	make -C "$OUT/src/tools/fuzz" OUTPUT="$OUT/bin"
+	# The 64-bit suite once more as the failslab target of guest-steps selftests-failslab,
+	# linked with tools/fuzz/failslab-retry.c (which checks and retries the driver's ENOMEMs),
+	# as $OUT/bin/failslab-PROGRAM.
+	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$(harness_dir)" \
+		OUTPUT="$OUT/failslab" LDFLAGS=-Wl,--wrap=open,--wrap=ioctl,--wrap=setuid \
+		LDLIBS="$OUT/src/tools/fuzz/failslab-retry.c" "${SUITE_PROGS[@]/#/$OUT/failslab/}"
+	for p in "${SUITE_PROGS[@]}"; do
+		cp "$OUT/failslab/$p" "$OUT/bin/failslab-$p"
+	done
 }
 
 # build_modules DIR: DIR/ntsync.ko as make, DKMS and the .deb build it, which must hold no test
@@ -89,8 +99,9 @@ payload() {
 	wrap() { printf '#!/bin/sh\nexec /bin/sh /guest-steps %s\n' "$2" >"$p/$1"; chmod 755 "$p/$1"; echo "$p/$1"; }
 	echo "+$DEBUG_DIR/guest-steps" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
 		"+$dir/ntsync-debug.ko"
+	[ "$flavor" != kasan ] || echo "${SUITE_PROGS[@]/#/+$OUT/bin/failslab-}"
 	wrap prep prep
-	echo "$OUT/bin/ntsync" "$OUT/bin/ntsync_32"
+	echo "${SUITES[@]/#/$OUT/bin/}"
 	wrap fuzz-stress "stress $fuzz $SEED"
 	wrap fuzz-model "model $((FUZZ_SECONDS - fuzz)) $((SEED + 7))"
 	wrap fuzz-model-waiters "model-waiters $((FUZZ_SECONDS - fuzz)) $((SEED + 13))"

@@ -207,9 +207,9 @@ matrix_initrd() {
 
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP, and the lane's summary cells.
 parse_lane() {
-	local lane=$1 dir=$2 brc=$3 line suite='' done='' s
+	local lane=$1 dir=$2 brc=$3 line suite='' done='' s b
 	local mfail=0 mok=0 cfail=0 cok=0 own=''
-	local -A ran=() tot=()
+	local -A ran=() pass=() plan=()
 	while IFS= read -r line; do
 		case $line in
 		"@@check ok "*)
@@ -225,7 +225,11 @@ parse_lane() {
 			s=${line##* }
 			if [ "$suite" != guest-matrix ]; then
 				prog_exit "$lane: $suite" "$s"
-				tot[$suite]="$T_PASS/${T_PLAN:-?}"
+				# (the suite's programs, summed: 64-bit, and 32-bit *_32)
+				b=64
+				[ "${suite%_32}" = "$suite" ] || b=32
+				pass[$b]=$((${pass[$b]:-0} + T_PASS))
+				plan[$b]=$((${plan[$b]:-0} + ${T_PLAN:-0}))
 			elif [ "$s" = 0 ]; then
 				result ok "$lane: module checks ran to the end"
 			else
@@ -242,8 +246,9 @@ parse_lane() {
 	for s in "${SUITES[@]}" guest-matrix; do
 		[ -n "${ran[$s]:-}" ] || result fail "$lane: $s: did not run"
 	done
-	SUM[$lane,64]=${tot[ntsync]:-none}
-	SUM[$lane,32]=${tot[ntsync_32]:-none}
+	SUM[$lane,64]=${pass[64]:+${pass[64]}/${plan[64]}}
+	SUM[$lane,32]=${pass[32]:+${pass[32]}/${plan[32]}}
+	SUM[$lane,64]=${SUM[$lane,64]:-none} SUM[$lane,32]=${SUM[$lane,32]:-none}
 	SUM[$lane,mod]="$mok ok"
 	[ "$mfail" = 0 ] || SUM[$lane,mod]="$mfail FAILED"
 	[ -n "${ran[guest-matrix]:-}" ] || SUM[$lane,mod]="did not run"

@@ -34,18 +34,23 @@ quiet() {
 	return "$rc"
 }
 
-# The kselftest suite's binaries, 64-bit and 32-bit.
-SUITES=(ntsync ntsync_32)
+# The kselftest suite's programs (tools/testing/selftests/drivers/ntsync, one per concern),
+# 64-bit and 32-bit.  build_selftests checks that its Makefile builds exactly these.
+SUITE_PROGS=(ntsync_objects ntsync_wait_args ntsync_waits ntsync_wakes ntsync_timeouts
+	     ntsync_fdinfo ntsync_stress)
+SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
 build_selftests() {
-	local h b
+	local h b built
 	h=$(harness_dir)
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
 	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
+	built=$(find "$OUT/bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
+		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
 	for b in "${SUITES[@]}"; do
-		[ -x "$OUT/bin/$b" ] || die "the suite's Makefile did not produce $b"
 		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
 			die "$b is not a static binary"
 		fi

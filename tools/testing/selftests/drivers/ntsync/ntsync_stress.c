@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ntsync selftests: many threads on shared objects, invariants checked at the end.
+ */
+#include "ntsync_helpers.h"
+
+/* ========================================================================
+ * Stress: many threads on shared objects, invariants checked at the end.
+ */
+
+#define STRESS_THREADS		8
+#define STRESS_ITERATIONS	5000
+#define STRESS_SEM_INIT		4
+/* Normally a few seconds even under emulation. */
+#define STRESS_DEADLINE_NS	(200 * NSEC_PER_SEC)
+
+struct stress_shared {
+	int dev, m1, m2, sem, ev_auto, ev_manual;
+	pthread_barrier_t barrier;
+	/* plain counters, modified only while owning m1 / m2 */
+	unsigned long c1, c2;
+	int held1, held2;
+};
+
+struct stress_thread {
+	struct stress_shared *sh;
+	unsigned int id;
+	pthread_t thread;
+	unsigned long c1, c2, sem_acq, sem_rel, ev_prod, ev_cons;
+	unsigned long errors, overlaps;
+	unsigned long ops;	/* read by the main thread while running */
+	int last_line, last_errno;
+	int done;
+};
+
+#define STRESS_FAIL(t) do { \
+	(t)->errors++; \
+	(t)->last_line = __LINE__; \
+	(t)->last_errno = errno; \
+} while (0)
+
+static void stress_enter(struct stress_thread *t, int *held)
+{
+	if (__atomic_exchange_n(held, 1, __ATOMIC_ACQ_REL))
+		t->overlaps++;
+}
+
+static void stress_leave(int *held)
+{
+	__atomic_store_n(held, 0, __ATOMIC_RELEASE);
+}
+
+static void stress_unlock(struct stress_thread *t, int mutex, __u32 owner, __u32 want_prev)
+{
+	__u32 prev;
+
+	if (mutex_unlock(mutex, owner, &prev) || prev != want_prev)
+		STRESS_FAIL(t);
+}
+
+static void *stress_main(void *arg)
+{
+	struct stress_thread *t = arg;
+	struct stress_shared *sh = t->sh;
+	__u32 owner = t->id + 1, index, prev;
+	__u32 rnd = (t->id + 1) * 2654435761u;
+	int objs[3], r, i;
+
+	pthread_barrier_wait(&sh->barrier);
+	for (i = 0; i < STRESS_ITERATIONS; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 17;
+		rnd ^= rnd << 5;
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
+		switch (rnd % 10) {
+		case 0:	/* m1, recursively */
+			objs[0] = sh->m1;
+			if (wait_any(sh->dev, objs, 1, owner, 0, FOREVER, &index) || index) {
+				STRESS_FAIL(t);
+				break;
+			}
+			stress_enter(t, &sh->held1);
+			sh->c1++;
+			t->c1++;
+			if (wait_any(sh->dev, objs, 1, owner, 0, 0, &index) || index) {
+				STRESS_FAIL(t);
+			} else {
+				__u32 o, c;
+
+				if (read_mutex(sh->m1, &o, &c) || o != owner || c != 2)
+					STRESS_FAIL(t);
+				stress_unlock(t, sh->m1, owner, 2);
+			}
+			stress_leave(&sh->held1);
+			stress_unlock(t, sh->m1, owner, 1);
+			break;
+		case 1:	/* both mutexes and a manual event, all at once */
+			objs[0] = sh->m1;
+			objs[1] = sh->m2;
+			objs[2] = sh->ev_manual;
+			if (wait_all(sh->dev, objs, 3, owner, 0, FOREVER, &index) || index) {
+				STRESS_FAIL(t);
+				break;
+			}
+			stress_enter(t, &sh->held1);
+			stress_enter(t, &sh->held2);
+			sh->c1++;
+			sh->c2++;
+			t->c1++;
+			t->c2++;
+			stress_leave(&sh->held2);
+			stress_leave(&sh->held1);
+			stress_unlock(t, sh->m2, owner, 1);
+			stress_unlock(t, sh->m1, owner, 1);
+			break;
+		case 2:	/* try the semaphore */
+			objs[0] = sh->sem;
+			r = wait_any(sh->dev, objs, 1, owner, 0, 0, &index);
+			if (!r && !index)
+				t->sem_acq++;
+			else if (r != -1 || errno != ETIMEDOUT)
+				STRESS_FAIL(t);
+			break;
+		case 3:
+			if (sem_release(sh->sem, 1, &prev))
+				STRESS_FAIL(t);
+			else
+				t->sem_rel++;
+			break;
+		case 4:	/* semaphore + m2, short timed wait-all */
+			objs[0] = sh->sem;
+			objs[1] = sh->m2;
+			r = wait_all(sh->dev, objs, 2, owner, 0,
+				     now_ns(CLOCK_MONOTONIC) + NSEC_PER_MSEC, &index);
+			if (!r && !index) {
+				t->sem_acq++;
+				stress_enter(t, &sh->held2);
+				sh->c2++;
+				t->c2++;
+				stress_leave(&sh->held2);
+				stress_unlock(t, sh->m2, owner, 1);
+			} else if (r != -1 || errno != ETIMEDOUT) {
+				STRESS_FAIL(t);
+			}
+			break;
+		case 5:	/* event or semaphore */
+			objs[0] = sh->ev_auto;
+			objs[1] = sh->sem;
+			r = wait_any(sh->dev, objs, 2, owner, 0, 0, &index);
+			if (!r && index == 0)
+				t->ev_cons++;
+			else if (!r && index == 1)
+				t->sem_acq++;
+			else if (r != -1 || errno != ETIMEDOUT)
+				STRESS_FAIL(t);
+			break;
+		case 6:
+			if (event_op(sh->ev_auto, NTSYNC_IOC_EVENT_SET, &prev) || prev > 1)
+				STRESS_FAIL(t);
+			else if (!prev)
+				t->ev_prod++;
+			break;
+		case 7:
+			if (event_op(sh->ev_auto, NTSYNC_IOC_EVENT_RESET, &prev) || prev > 1)
+				STRESS_FAIL(t);
+			else if (prev)
+				t->ev_cons++;
+			break;
+		case 8:	/* either mutex */
+			objs[0] = sh->m2;
+			objs[1] = sh->m1;
+			r = wait_any(sh->dev, objs, 2, owner, 0, FOREVER, &index);
+			if (r || index > 1) {
+				STRESS_FAIL(t);
+			} else if (index == 0) {
+				stress_enter(t, &sh->held2);
+				sh->c2++;
+				t->c2++;
+				stress_leave(&sh->held2);
+				stress_unlock(t, sh->m2, owner, 1);
+			} else {
+				stress_enter(t, &sh->held1);
+				sh->c1++;
+				t->c1++;
+				stress_leave(&sh->held1);
+				stress_unlock(t, sh->m1, owner, 1);
+			}
+			break;
+		case 9:	/* event and semaphore together, short timed */
+			objs[0] = sh->ev_auto;
+			objs[1] = sh->sem;
+			r = wait_all(sh->dev, objs, 2, owner, 0,
+				     now_ns(CLOCK_MONOTONIC) + NSEC_PER_MSEC, &index);
+			if (!r && !index) {
+				t->ev_cons++;
+				t->sem_acq++;
+			} else if (r != -1 || errno != ETIMEDOUT) {
+				STRESS_FAIL(t);
+			}
+			break;
+		}
+	}
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+NT_TEST_TIMEOUT(stress, 300)
+{
+	struct stress_thread t[STRESS_THREADS];
+	unsigned long c1 = 0, c2 = 0, acq = 0, rel = 0, prod = 0, cons = 0;
+	struct stress_shared sh;
+	unsigned int i;
+	__u64 start;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.dev = self->dev;
+	sh.m1 = NEW_MUTEX(self->dev, 0, 0);
+	sh.m2 = NEW_MUTEX(self->dev, 0, 0);
+	sh.sem = NEW_SEM(self->dev, STRESS_SEM_INIT, UINT32_MAX);
+	sh.ev_auto = NEW_EVENT(self->dev, 0, 0);
+	sh.ev_manual = NEW_EVENT(self->dev, 1, 1);
+	ASSERT_EQ(0, pthread_barrier_init(&sh.barrier, NULL, STRESS_THREADS));
+	start = now_ns(CLOCK_MONOTONIC);
+
+	for (i = 0; i < STRESS_THREADS; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].sh = &sh;
+		t[i].id = i;
+		ASSERT_EQ(0, pthread_create(&t[i].thread, NULL, stress_main, &t[i]));
+	}
+	/* A lost wake-up shows as a thread that never finishes. */
+	for (i = 0; i < STRESS_THREADS; i++) {
+		if (poll_int_for(&t[i].done, 1, STRESS_DEADLINE_NS)) {
+			unsigned int j;
+
+			for (j = 0; j < STRESS_THREADS; j++)
+				TH_LOG("thread %u: %s after %lu of %u operations", j,
+				       __atomic_load_n(&t[j].done, __ATOMIC_ACQUIRE) ?
+				       "finished" : "STUCK",
+				       __atomic_load_n(&t[j].ops, __ATOMIC_RELAXED),
+				       STRESS_ITERATIONS);
+			ASSERT_TRUE(0) TH_LOG("stress threads stuck (lost wake-up?)");
+		}
+	}
+	for (i = 0; i < STRESS_THREADS; i++) {
+		pthread_join(t[i].thread, NULL);
+		EXPECT_EQ(0ul, t[i].errors)
+			TH_LOG("thread %u: %lu errors, last at line %d (%s)", i,
+			       t[i].errors, t[i].last_line, strerror(t[i].last_errno));
+		EXPECT_EQ(0ul, t[i].overlaps) TH_LOG("thread %u: two owners at once", i);
+		EXPECT_EQ((unsigned long)STRESS_ITERATIONS, t[i].ops);
+		c1 += t[i].c1;
+		c2 += t[i].c2;
+		acq += t[i].sem_acq;
+		rel += t[i].sem_rel;
+		prod += t[i].ev_prod;
+		cons += t[i].ev_cons;
+	}
+	pthread_barrier_destroy(&sh.barrier);
+
+	EXPECT_EQ(c1, sh.c1);
+	EXPECT_EQ(c2, sh.c2);
+	CHECK_SEM(sh.sem, STRESS_SEM_INIT + rel - acq, UINT32_MAX);
+	ASSERT_LE(cons, prod);
+	CHECK_EVENT(sh.ev_auto, 0, prod - cons);
+	CHECK_EVENT(sh.ev_manual, 1, 1);
+	CHECK_MUTEX(sh.m1, 0, 0);
+	CHECK_MUTEX(sh.m2, 0, 0);
+	EXPECT_FDINFO(sh.m1, "ntsync-waiters", 0);
+	EXPECT_FDINFO(sh.m2, "ntsync-waiters", 0);
+	EXPECT_FDINFO(sh.sem, "ntsync-waiters", 0);
+	EXPECT_FDINFO(sh.ev_auto, "ntsync-waiters", 0);
+	TH_LOG("%u threads x %u ops in %llu ms: c1 %lu, c2 %lu, sem +%lu -%lu, event +%lu -%lu",
+	       STRESS_THREADS, STRESS_ITERATIONS,
+	       (unsigned long long)((now_ns(CLOCK_MONOTONIC) - start) / NSEC_PER_MSEC),
+	       c1, c2, rel, acq, prod, cons);
+
+	close(sh.m1);
+	close(sh.m2);
+	close(sh.sem);
+	close(sh.ev_auto);
+	close(sh.ev_manual);
+}
+
+TEST_HARNESS_MAIN
