@@ -3,7 +3,9 @@
 # shellcheck disable=SC2317  # (functions run through step look unreachable)
 # make check: build the module for every kernel of the lane (Debian bookworm's stock 6.1 on the
 # host, the newest Debian sid kernel in a sid chroot), boot each kernel under QEMU with the module
-# and the 64-bit and 32-bit kselftest suites, and report everything as TAP.  The last line is
+# and the 64-bit and 32-bit kselftest suites (where the kernel ships its own ntsync, on that too,
+# its failures checked against the intended differences that Documentation/ntsync.rst lists),
+# and report everything as TAP.  The last line is
 # "N passed, N failed" (a skipped test counts as failed); any failure makes the exit status non-zero.
 # NTSYNC_LANES="bookworm sid" picks kernels; see lib.sh for the other knobs.
 set -euo pipefail
@@ -26,9 +28,34 @@ build_observe() {
 	done
 }
 
+# intree_module DIR: DIR/ntsync-intree.ko, the lane kernel's own ntsync (uncompressed), if the
+# kernel ships one (fetch_kernel keeps it); the suites then run on it too (see guest-init).
+intree_module() {
+	local dir=$1 abi ko
+	abi=$(cat "$dir/abi")
+	rm -f "$dir/ntsync-intree.ko"
+	ko=$(find "$CACHE/kernels/$abi/modules/$abi/" -name 'ntsync.ko*' | head -n 1)
+	if [ -z "$ko" ]; then
+		echo " (none: $abi ships no ntsync.ko)" >"$dir/intree.log.note"
+		return 0
+	fi
+	case $ko in
+	*.xz)  xz -dc "$ko" ;;
+	*.zst) install_missing zstd; zstd -qdc "$ko" ;;
+	*.gz)  gzip -dc "$ko" ;;
+	*)     cat "$ko" ;;
+	esac >"$dir/ntsync-intree.ko"
+	[ "$(modinfo -F name "$dir/ntsync-intree.ko")" = ntsync ] || die "$ko is not an ntsync module"
+	printf '%s\n' "${SUITES[@]}" >"$dir/payload-intree"
+	echo " ($(basename "$ko"), $(printf '%s\n' "${!DIFFERENCES[@]}" | wc -l) intended differences listed)" \
+		>"$dir/intree.log.note"
+}
+
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
-	parse_runs "$1" "$2" "${SUITES[@]}" "${OBSERVE[@]}"
+	local intree=()
+	[ ! -e "$2/ntsync-intree.ko" ] || intree=("${SUITES[@]/#/intree/}")
+	parse_runs "$1" "$2" "${SUITES[@]}" "${OBSERVE[@]}" "${intree[@]}"
 	guest_end "$1" "$2" "$3" "$REPORT_DONE"
 }
 
@@ -49,6 +76,7 @@ lint_tap() {
 
 setup_start
 echo "TAP version 13"
+load_differences "$REPO/Documentation/ntsync.rst"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}"
 failed && finish
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
@@ -71,8 +99,13 @@ for lane in "${LANES[@]}"; do
 	step "$lane: build the module for $abi" "$d/module.log" build_module "$d"
 	failed && continue
 	[ "$tests_built" = 0 ] || continue
+	step "$lane: the kernel's own ntsync, for the suites to run on it too" "$d/intree.log" \
+		intree_module "$d"
+	failed && continue
+	extra=()
+	[ ! -e "$d/ntsync-intree.ko" ] || extra=("+$d/ntsync-intree.ko" "+$d/payload-intree")
 	step "$lane: initramfs" "$d/initrd.log" make_initrd "$d" "${SUITES[@]/#/$OUT/bin/}" \
-		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top"
+		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top" "${extra[@]}"
 	failed && continue
 	say "$lane: booting $abi"
 	brc=0

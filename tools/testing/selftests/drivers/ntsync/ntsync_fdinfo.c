@@ -14,7 +14,7 @@ NT_TEST(fdinfo_format)
 	char buf[4096];
 	const char *v;
 
-	REQUIRE_FDINFO(self->dev);
+	REQUIRE_FDINFO();
 	sem = NEW_SEM(self->dev, 3, 7);
 	mutex = NEW_MUTEX(self->dev, 9, 2);
 	event = NEW_EVENT(self->dev, 1, 1);
@@ -78,7 +78,7 @@ NT_TEST(fdinfo_waiters)
 	struct waiter w1, w2;
 	int sem, event, objs[2];
 
-	REQUIRE_FDINFO(self->dev);
+	REQUIRE_FDINFO();
 	sem = NEW_SEM(self->dev, 0, 2);
 	event = NEW_EVENT(self->dev, 0, 0);
 
@@ -142,7 +142,7 @@ NT_TEST(fdinfo_graph_lines)
 	char buf[4096];
 	const char *l;
 
-	REQUIRE_FDINFO(self->dev);
+	REQUIRE_FDINFO();
 	sem = NEW_SEM(self->dev, 0, 2);
 	mutex = NEW_MUTEX(self->dev, 77, 1);
 	alert = NEW_EVENT(self->dev, 1, 0);
