@@ -47,7 +47,7 @@ intree_module() {
 	esac >"$dir/ntsync-intree.ko"
 	[ "$(modinfo -F name "$dir/ntsync-intree.ko")" = ntsync ] || die "$ko is not an ntsync module"
 	printf '%s\n' "${SUITES[@]}" >"$dir/payload-intree"
-	echo " ($(basename "$ko"), $(printf '%s\n' "${!DIFFERENCES[@]}" | wc -l) intended differences listed)" \
+	echo " ($(basename "$ko"), ${#DIFFERENCES[@]} intended differences listed)" \
 		>"$dir/intree.log.note"
 }
 

@@ -462,11 +462,11 @@ load_differences() {
 }
 
 # prog_start [PROGRAM]: a program's output begins (@@run).  A program run on the kernel's own
-# driver is named intree/PROGRAM; its failures and skips are as expected where
-# DIFFERENCES lists them (and only there).
+# driver is named intree/PROGRAM (or intree/PROGRAM_32); its failures and skips are as expected
+# where DIFFERENCES lists PROGRAM.TEST (and only there).
 prog_start() {
 	T_PLAN='' T_SEEN=0 T_PASS=0 T_NOTES='' T_TEST='' T_UNEXPECTED=0 T_INTREE=''
-	case ${1:-} in intree/*) T_INTREE=${1#intree/} ;; esac
+	case ${1:-} in intree/*) T_INTREE=${1#intree/}; T_INTREE=${T_INTREE%_32} ;; esac
 }
 
 # prog_line PREFIX LINE: one line of a program's TAP; "#" lines are kept as the next result's
