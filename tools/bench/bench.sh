@@ -281,6 +281,12 @@ report_notrace() {
 			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
 		return n ? median(a, n) : -1
 	}
+	function lo(groups, c,    g, ng, k, i, m) {
+		ng = split(groups, g, " "); m = -1
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
+		return m
+	}
 	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
 	FNR == 1 { file++ }
 	file == 1 { kind[$1] = $2; order[++ncases] = $1; next }
@@ -302,9 +308,11 @@ report_notrace() {
 		print "- **noise**: out A against out B (the same module against itself in the same boot, " \
 		      "each half of its runs), as the larger over the smaller."
 		print "- **within noise**: *in ÷ out* is at most the noise."
+		print "- **fastest**: the fastest run of each build and their ratio, in ÷ out: a load on the " \
+		      "host only ever adds time, so on a busy host this is the steadier figure."
 		print ""
-		print "| case | out ns/op | in ns/op | in ÷ out | noise (A vs B) | within noise |"
-		print "|---|---:|---:|---:|---:|:---:|"
+		print "| case | out ns/op | in ns/op | in ÷ out | noise (A vs B) | within noise | fastest out | fastest in | in ÷ out, fastest |"
+		print "|---|---:|---:|---:|---:|:---:|---:|---:|---:|"
 		for (k = 1; k <= ncases; k++) {
 			c = order[k]
 			if (kind[c] != "driver") continue
@@ -315,7 +323,9 @@ report_notrace() {
 			ok = r > 0 && nz > 0 && r <= nz ? "yes" : "**no**"
 			if (r > 0 && r <= nz) within++
 			n++
-			printf "| `%s` | %s | %s | %.3f | %.3f | %s |\n", c, ns(t), ns(o), r, nz, ok
+			fo = lo("intree-A intree-B", c); fi = lo("ours", c)
+			printf "| `%s` | %s | %s | %.3f | %.3f | %s | %s | %s | %.3f |\n", c, ns(t), ns(o), r, nz, ok,
+			       ns(fo), ns(fi), (fo > 0 ? fi / fo : 0)
 		}
 		print ""
 		printf "%d of %d cases within noise.\n", within, n
