@@ -89,8 +89,8 @@ check-wine:
 	@bash tools/wine/check.sh
 .PHONY: check-wine
 
-# The trace-cmd, perf and bpftrace one-liners of Documentation/ntsync.rst, run as written in a
-# Debian 12 guest with the tools it ships, and their output checked; see tools/trace/check.sh.
+# The trace-cmd, perf and bpftrace one-liners of Documentation/ntsync.rst, run as written in Debian
+# 12 and sid guests with the tools each ships, and their output checked; see tools/trace/check.sh.
 check-trace:
 	@bash tools/trace/check.sh
 .PHONY: check-trace

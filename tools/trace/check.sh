@@ -15,7 +15,10 @@
 # tools/trace/expect.  Prints TAP and "N passed, N failed" last; non-zero on any failure, kernel
 # warning or a guest that never ended.
 #
-#   NTSYNC_TRACE_LANES   suites (default "bookworm": Debian 12's 6.1 and the tools it ships)
+#   NTSYNC_TRACE_LANES   suites (default "bookworm sid": Debian 12's 6.1 and sid's 7.x kernel, each
+#                        with the trace-cmd, perf and bpftrace of its release); a guest runs
+#                        about 10 minutes under TCG, most of it the lines that run until
+#                        interrupted (bpftrace compiles its program with LLVM, slowly there)
 #   NTSYNC_SRC           tree to test instead of this one (e.g. a copy with a planted bug)
 #   NTSYNC_TRACE_DOC     the docs to take the one-liners from (default the tree's
 #                        Documentation/ntsync.rst)
@@ -29,7 +32,7 @@ export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-1500}
 . "$here/../vm/lib.sh"
 [ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
 
-read -r -a LANES <<<"${NTSYNC_TRACE_LANES:-bookworm}"
+read -r -a LANES <<<"${NTSYNC_TRACE_LANES:-bookworm sid}"
 ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools kmod procps make
 	   trace-cmd linux-perf bpftrace)
 GLIB=/usr/local/lib/ntsync-trace
