@@ -264,8 +264,45 @@ plot "$1" using 2:xtic(1) title "ours vs in-tree" lc rgb "#3572b0", \
 EOF
 }
 
-# report_notrace RUNS DESCRIPTIONS KERNEL OURS: the Markdown report of NTSYNC_BENCH_COMPARE=notrace
-# (the "in-tree" groups are then ours with the trace calls compiled out).
+# by_round RESULTS-LOG: for NTSYNC_BENCH_COMPARE=notrace, one line "CASE RATIO NOISE" per case:
+# RATIO the median over the rounds of (mean of the round's two "ours" runs) / (mean of its A and
+# B runs), NOISE the median over the rounds of A / B taken as the larger over the smaller.  A
+# drift of the host's speed within a round then weighs on both builds alike.
+by_round() {
+	awk '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	/^@@run / { group = $2; round = $3; next }
+	/^@@exit / { group = ""; next }
+	/^@b / && group != "" && group != "floors" && $3 != "n/a" {
+		n = 0
+		for (i = 3; i <= NF; i++) v[++n] = $i + 0
+		m = median(v, n)
+		if (group == "ours") { ssin[$2, round] += m; nin[$2, round]++ }
+		else { ssout[$2, round] += m; nout[$2, round]++; val[$2, round, group] = m }
+		if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 }
+		if (round > maxr) maxr = round
+	}
+	END {
+		for (k = 1; k <= nc; k++) {
+			c = order[k]; n = 0; nn = 0
+			for (r = 1; r <= maxr; r++) {
+				if (!nin[c, r] || nout[c, r] != 2) continue
+				x[++n] = (ssin[c, r] / nin[c, r]) / (ssout[c, r] / 2)
+				a = val[c, r, "intree-A"]; b = val[c, r, "intree-B"]
+				if (a > 0 && b > 0) y[++nn] = a > b ? a / b : b / a
+			}
+			if (n && nn) printf "%s %.4f %.4f\n", c, median(x, n), median(y, nn)
+		}
+	}' "$1"
+}
+
+# report_notrace RUNS DESCRIPTIONS KERNEL OURS BY-ROUND: the Markdown report of
+# NTSYNC_BENCH_COMPARE=notrace (the "in-tree" groups are then ours with the trace calls compiled
+# out).
 report_notrace() {
 	awk -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
 	    -v secs="$SECONDS_PER_REP" -v load0="$LOAD0" -v load1="$LOAD1" '
@@ -291,6 +328,7 @@ report_notrace() {
 	FNR == 1 { file++ }
 	file == 1 { kind[$1] = $2; order[++ncases] = $1; next }
 	file == 2 && $3 != "n/a" { val[$1, $2, ++cnt[$1, $2]] = $3 }
+	file == 3 { rr[$1] = $2; rn[$1] = $3 }
 	END {
 		nA = cnt["intree-A", order[1]]; nB = cnt["intree-B", order[1]]; nO = cnt["ours", order[1]]
 		print "# ntsync benchmark: the tracepoints compiled in and disabled, against compiled out"
@@ -308,11 +346,15 @@ report_notrace() {
 		print "- **noise**: out A against out B (the same module against itself in the same boot, " \
 		      "each half of its runs), as the larger over the smaller."
 		print "- **within noise**: *in ÷ out* is at most the noise."
+		print "- **by round**: in each round, the mean of the two *in* runs over the mean of *out* A " \
+		      "and B, and *out* A against *out* B (the larger over the smaller), each the median " \
+		      "over the rounds: a drift of the host'"'"'s speed within a round weighs on both " \
+		      "builds alike. *Within noise* again if the first is at most the second."
 		print "- **fastest**: the fastest run of each build and their ratio, in ÷ out: a load on the " \
 		      "host only ever adds time, so on a busy host this is the steadier figure."
 		print ""
-		print "| case | out ns/op | in ns/op | in ÷ out | noise (A vs B) | within noise | fastest out | fastest in | in ÷ out, fastest |"
-		print "|---|---:|---:|---:|---:|:---:|---:|---:|---:|"
+		print "| case | out ns/op | in ns/op | in ÷ out | noise (A vs B) | within noise | fastest out | fastest in | in ÷ out, fastest | in ÷ out by round | noise by round | within noise by round |"
+		print "|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|:---:|"
 		for (k = 1; k <= ncases; k++) {
 			c = order[k]
 			if (kind[c] != "driver") continue
@@ -324,12 +366,14 @@ report_notrace() {
 			if (r > 0 && r <= nz) within++
 			n++
 			fo = lo("intree-A intree-B", c); fi = lo("ours", c)
-			printf "| `%s` | %s | %s | %.3f | %.3f | %s | %s | %s | %.3f |\n", c, ns(t), ns(o), r, nz, ok,
-			       ns(fo), ns(fi), (fo > 0 ? fi / fo : 0)
+			okr = c in rr && rr[c] <= rn[c] ? "yes" : "**no**"
+			if (c in rr && rr[c] <= rn[c]) withinr++
+			printf "| `%s` | %s | %s | %.3f | %.3f | %s | %s | %s | %.3f | %.3f | %.3f | %s |\n", c, ns(t),
+			       ns(o), r, nz, ok, ns(fo), ns(fi), (fo > 0 ? fi / fo : 0), rr[c], rn[c], okr
 		}
 		print ""
-		printf "%d of %d cases within noise.\n", within, n
-	}' "$2" "$1"
+		printf "%d of %d cases within noise; %d of %d by round.\n", within, n, withinr, n
+	}' "$2" "$1" "$5"
 }
 
 # analyse: the report, chart and (with PUBLISH=1) the published copies, from $OUT/raw.log and
@@ -347,8 +391,9 @@ analyse() {
 	"$OUT/ntsync-bench" list >"$OUT/cases.txt"
 	if [ "$NTSYNC_BENCH_COMPARE" = notrace ]; then
 		SECONDS_PER_REP=$(sed -n 's/^@@config.* seconds=\([0-9.]*\).*/\1/p' "$r")
+		by_round "$r" >"$OUT/by-round.txt"
 		report_notrace "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" \
-			>"$OUT/results-trace.md"
+			"$OUT/by-round.txt" >"$OUT/results-trace.md"
 		cat "$OUT/results-trace.md"
 		echo
 		echo "bench: wrote $OUT/results-trace.md, $OUT/runs.txt (per run), $OUT/raw.log"
