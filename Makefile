@@ -95,6 +95,12 @@ check-wine:
 	@bash tools/wine/check.sh
 .PHONY: check-wine
 
+# The trace-cmd, perf and bpftrace one-liners of Documentation/ntsync.rst, run as written in Debian
+# 12 and sid guests with the tools each ships, and their output checked; see tools/trace/check.sh.
+check-trace:
+	@bash tools/trace/check.sh
+.PHONY: check-trace
+
 # Debug kernels (KASAN or KCSAN, lockdep, kmemleak, UBSAN, failslab, KUnit): KUnit, the suites,
 # the fuzzer, fault injection and unloading, with a clean kernel log; see tools/debug/check.sh.
 check-debug:

@@ -10,6 +10,62 @@
  *   mutex:     a = owner, b = count
  *   event:     a = signaled, b = manual
  */
+#ifdef NTSYNC_NO_TRACE
+/*
+ * "make NTSYNC_NO_TRACE=1" (Kbuild), for the benchmark only: the trace
+ * calls compiled out, to measure what the disabled tracepoints cost.  The
+ * module that make, DKMS and the .deb build always has the tracepoints.
+ */
+#ifndef _NTSYNC_TRACE_OFF_H
+#define _NTSYNC_TRACE_OFF_H
+
+#include <linux/types.h>
+
+struct ntsync_device;
+struct ntsync_obj;
+struct ntsync_q;
+struct ntsync_wait_args;
+
+static inline void trace_ntsync_obj_create(const struct ntsync_obj *obj)
+{
+}
+
+static inline void trace_ntsync_obj_destroy(const struct ntsync_obj *obj)
+{
+}
+
+static inline void trace_ntsync_state(const struct ntsync_obj *obj, int op,
+				      __u32 prev_a, __u32 prev_b)
+{
+}
+
+static inline void trace_ntsync_wait_begin(const struct ntsync_device *dev,
+					   const struct ntsync_wait_args *args,
+					   bool all)
+{
+}
+
+static inline bool trace_ntsync_wait_end_enabled(void)
+{
+	return false;
+}
+
+static inline void trace_ntsync_wait_end(const struct ntsync_device *dev,
+					 bool all, int result, int index,
+					 u64 slept_ns)
+{
+}
+
+static inline void trace_ntsync_wake(const struct ntsync_device *dev,
+				     const struct ntsync_obj *obj,
+				     const struct ntsync_q *q, __u32 index,
+				     int op)
+{
+}
+
+#endif /* _NTSYNC_TRACE_OFF_H */
+#else /* !NTSYNC_NO_TRACE */
+
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM ntsync
 
@@ -257,3 +313,5 @@ TRACE_EVENT(ntsync_wake,
 #undef TRACE_INCLUDE_FILE
 #define TRACE_INCLUDE_FILE ntsync_trace
 #include <trace/define_trace.h>
+
+#endif /* NTSYNC_NO_TRACE */

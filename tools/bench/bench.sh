@@ -12,11 +12,21 @@
 #   NTSYNC_BENCH_PUBLISH   1 (default): also copy the table to tools/bench/results.md and into
 #                          README.md, and the chart to Documentation/bench.png; 0: only build/bench
 #   NTSYNC_BENCH_LANE      the suite whose kernel is measured (default sid; it must ship ntsync.ko)
+#   NTSYNC_BENCH_COMPARE   intree (default): ours against the kernel's ntsync.ko; notrace: ours
+#                          (tracepoints compiled in, disabled) against ours built with
+#                          NTSYNC_NO_TRACE=1 (compiled out), in the "in-tree" slots; reported as
+#                          results-trace.md (build/bench-notrace; published to
+#                          tools/bench/results-trace.md only, never README.md)
 # and lib.sh's knobs (NTSYNC_CACHE, NTSYNC_OUT, NTSYNC_TIMEOUT, NTSYNC_REFRESH).
 # "bench.sh report" analyses (and publishes) the last run again without booting.
 set -euo pipefail
 BENCHDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${NTSYNC_OUT:=$(cd "$BENCHDIR/../.." && pwd)/build/bench}"
+: "${NTSYNC_BENCH_COMPARE:=intree}"
+case $NTSYNC_BENCH_COMPARE in
+intree)  : "${NTSYNC_OUT:=$(cd "$BENCHDIR/../.." && pwd)/build/bench}" ;;
+notrace) : "${NTSYNC_OUT:=$(cd "$BENCHDIR/../.." && pwd)/build/bench-notrace}" ;;
+*)       echo "error: NTSYNC_BENCH_COMPARE is intree or notrace" >&2; exit 1 ;;
+esac
 : "${NTSYNC_TIMEOUT:=2400}"
 export NTSYNC_OUT NTSYNC_TIMEOUT
 # shellcheck source=tools/vm/lib.sh
@@ -79,8 +89,8 @@ make_bench_initrd() {
 	[ -n "$id" ] || die "ntsync.ko has no build ID"
 	echo "$id" >"$st/ours.build-id"
 	cp "$dir/ntsync-bench" "$st/ntsync-bench"
-	printf 'ROUNDS=%s\nPER_REP=%s\nSCALE=%s\nREPS=%s\n' "$ROUNDS" "$SECONDS_PER_REP" "$SCALE" "$REPS" \
-		>"$st/bench.conf"
+	printf 'ROUNDS=%s\nPER_REP=%s\nSCALE=%s\nREPS=%s\nBASELINE=%s\n' "$ROUNDS" "$SECONDS_PER_REP" \
+		"$SCALE" "$REPS" "$NTSYNC_BENCH_COMPARE" >"$st/bench.conf"
 	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
 	rm -rf "$st"
 }
@@ -254,6 +264,118 @@ plot "$1" using 2:xtic(1) title "ours vs in-tree" lc rgb "#3572b0", \
 EOF
 }
 
+# by_round RESULTS-LOG: for NTSYNC_BENCH_COMPARE=notrace, one line "CASE RATIO NOISE" per case:
+# RATIO the median over the rounds of (mean of the round's two "ours" runs) / (mean of its A and
+# B runs), NOISE the median over the rounds of A / B taken as the larger over the smaller.  A
+# drift of the host's speed within a round then weighs on both builds alike.
+by_round() {
+	awk '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	/^@@run / { group = $2; round = $3; next }
+	/^@@exit / { group = ""; next }
+	/^@b / && group != "" && group != "floors" && $3 != "n/a" {
+		n = 0
+		for (i = 3; i <= NF; i++) v[++n] = $i + 0
+		m = median(v, n)
+		if (group == "ours") { ssin[$2, round] += m; nin[$2, round]++ }
+		else { ssout[$2, round] += m; nout[$2, round]++; val[$2, round, group] = m }
+		if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 }
+		if (round > maxr) maxr = round
+	}
+	END {
+		for (k = 1; k <= nc; k++) {
+			c = order[k]; n = 0; nn = 0
+			for (r = 1; r <= maxr; r++) {
+				if (!nin[c, r] || nout[c, r] != 2) continue
+				x[++n] = (ssin[c, r] / nin[c, r]) / (ssout[c, r] / 2)
+				a = val[c, r, "intree-A"]; b = val[c, r, "intree-B"]
+				if (a > 0 && b > 0) y[++nn] = a > b ? a / b : b / a
+			}
+			if (n && nn) printf "%s %.4f %.4f\n", c, median(x, n), median(y, nn)
+		}
+	}' "$1"
+}
+
+# report_notrace RUNS DESCRIPTIONS KERNEL OURS BY-ROUND: the Markdown report of
+# NTSYNC_BENCH_COMPARE=notrace (the "in-tree" groups are then ours with the trace calls compiled
+# out).
+report_notrace() {
+	awk -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
+	    -v secs="$SECONDS_PER_REP" -v load0="$LOAD0" -v load1="$LOAD1" '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function med(groups, c,    g, ng, k, i, n, a) {
+		ng = split(groups, g, " ")
+		n = 0
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
+		return n ? median(a, n) : -1
+	}
+	function lo(groups, c,    g, ng, k, i, m) {
+		ng = split(groups, g, " "); m = -1
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
+		return m
+	}
+	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+	FNR == 1 { file++ }
+	file == 1 { kind[$1] = $2; order[++ncases] = $1; next }
+	file == 2 && $3 != "n/a" { val[$1, $2, ++cnt[$1, $2]] = $3 }
+	file == 3 { rr[$1] = $2; rn[$1] = $3 }
+	END {
+		nA = cnt["intree-A", order[1]]; nB = cnt["intree-B", order[1]]; nO = cnt["ours", order[1]]
+		print "# ntsync benchmark: the tracepoints compiled in and disabled, against compiled out"
+		print ""
+		printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \
+		       "ran four times in a row, alternating two builds of this tree (rmmod/insmod): " \
+		       "**out**, built with `NTSYNC_NO_TRACE=1` (no trace call at all), %d runs (A %d, " \
+		       "B %d), and **in**, the module as shipped, its tracepoints registered and disabled, " \
+		       "%d runs; each run a warm-up and %d timed repetitions of %s s of the same " \
+		       "calibrated iteration count (scale %s). Ours: %s. Host load average " \
+		       "before/after: %s / %s.\n\n", kernel, rounds, nA + nB, nA, nB, nO, reps, secs,
+		       scale, ours, load0, load1
+		print "- **ns/op**: median over the runs of each run'"'"'s median repetition."
+		print "- **in ÷ out**: above 1 means the build with the disabled tracepoints is slower."
+		print "- **noise**: out A against out B (the same module against itself in the same boot, " \
+		      "each half of its runs), as the larger over the smaller."
+		print "- **within noise**: *in ÷ out* is at most the noise."
+		print "- **by round**: in each round, the mean of the two *in* runs over the mean of *out* A " \
+		      "and B, and *out* A against *out* B (the larger over the smaller), each the median " \
+		      "over the rounds: a drift of the host'"'"'s speed within a round weighs on both " \
+		      "builds alike. *Within noise* again if the first is at most the second."
+		print "- **fastest**: the fastest run of each build and their ratio, in ÷ out: a load on the " \
+		      "host only ever adds time, so on a busy host this is the steadier figure."
+		print ""
+		print "| case | out ns/op | in ns/op | in ÷ out | noise (A vs B) | within noise | fastest out | fastest in | in ÷ out, fastest | in ÷ out by round | noise by round | within noise by round |"
+		print "|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|:---:|"
+		for (k = 1; k <= ncases; k++) {
+			c = order[k]
+			if (kind[c] != "driver") continue
+			t = med("intree-A intree-B", c); o = med("ours", c)
+			a = med("intree-A", c); b = med("intree-B", c)
+			r = t > 0 && o > 0 ? o / t : 0
+			nz = a > 0 && b > 0 ? (a > b ? a / b : b / a) : 0
+			ok = r > 0 && nz > 0 && r <= nz ? "yes" : "**no**"
+			if (r > 0 && r <= nz) within++
+			n++
+			fo = lo("intree-A intree-B", c); fi = lo("ours", c)
+			okr = c in rr && rr[c] <= rn[c] ? "yes" : "**no**"
+			if (c in rr && rr[c] <= rn[c]) withinr++
+			printf "| `%s` | %s | %s | %.3f | %.3f | %s | %s | %s | %.3f | %.3f | %.3f | %s |\n", c, ns(t),
+			       ns(o), r, nz, ok, ns(fo), ns(fi), (fo > 0 ? fi / fo : 0), rr[c], rn[c], okr
+		}
+		print ""
+		printf "%d of %d cases within noise; %d of %d by round.\n", within, n, withinr, n
+	}' "$2" "$1" "$5"
+}
+
 # analyse: the report, chart and (with PUBLISH=1) the published copies, from $OUT/raw.log and
 # $OUT/meta (what the boot below leaves).
 analyse() {
@@ -267,6 +389,19 @@ analyse() {
 	runs "$r" >"$OUT/runs.txt"
 	make -s -C "$BENCHDIR" OUTPUT="$OUT" >/dev/null
 	"$OUT/ntsync-bench" list >"$OUT/cases.txt"
+	if [ "$NTSYNC_BENCH_COMPARE" = notrace ]; then
+		SECONDS_PER_REP=$(sed -n 's/^@@config.* seconds=\([0-9.]*\).*/\1/p' "$r")
+		by_round "$r" >"$OUT/by-round.txt"
+		report_notrace "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" \
+			"$OUT/by-round.txt" >"$OUT/results-trace.md"
+		cat "$OUT/results-trace.md"
+		echo
+		echo "bench: wrote $OUT/results-trace.md, $OUT/runs.txt (per run), $OUT/raw.log"
+		[ "$PUBLISH" = 1 ] || return 0
+		cp "$OUT/results-trace.md" "$REPO/tools/bench/results-trace.md"
+		echo "bench: published to tools/bench/results-trace.md"
+		return 0
+	fi
 	report "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" >"$OUT/results.md"
 	chart "$OUT/chart.dat" "$OUT/bench.png"
 	cat "$OUT/results.md"
@@ -311,8 +446,17 @@ copy_tree
 say "preparing the $lane kernel"
 prepare_kernel "$lane" "$d"
 abi=$(cat "$d/abi")
-fetch_intree_module "$(cat "$d/root")" "$abi"
-cp "$CACHE/bench/$abi/ntsync-intree.ko" "$d/ntsync-intree.ko"
+if [ "$NTSYNC_BENCH_COMPARE" = notrace ]; then
+	# The other module: ours with the trace calls compiled out, in the in-tree module's slots.
+	say "building the module without its trace calls (NTSYNC_NO_TRACE=1) for $abi"
+	mkdir -p "$d/notrace"
+	cp "$d/root" "$d/abi" "$d/notrace/"
+	build_module "$d/notrace" NTSYNC_NO_TRACE=1
+	cp "$d/notrace/ntsync.ko" "$d/ntsync-intree.ko"
+else
+	fetch_intree_module "$(cat "$d/root")" "$abi"
+	cp "$CACHE/bench/$abi/ntsync-intree.ko" "$d/ntsync-intree.ko"
+fi
 say "building the module for $abi"
 build_module "$d"
 say "building the benchmark"
