@@ -18,7 +18,14 @@
  * to COUNTS and printed as "@n NAME N".  Runs that share a COUNTS file thus do
  * exactly the same work; without -n every run calibrates anew.
  *
- * What one "operation" is, is said in each case's description ("list").
+ * What one "operation" is, is said in each case's description ("list"), whose
+ * lines are "NAME KIND SHAPE DESCRIPTION" (tab-separated): KIND is driver or
+ * floor; SHAPE is st (a single-threaded process), mt (one idle thread is alive
+ * for the whole run, so the fd table is shared and every fd lookup counts a
+ * reference: the shape of every Wine process) or a case that has threads or
+ * processes of its own.  Each single-threaded case NAME is listed a second time
+ * as NAME.mt, the same case in the multi-threaded shape.
+ *
  * Any unexpected error is fatal (exit status 1): a benchmark of a broken
  * driver is meaningless.
  */
@@ -38,6 +45,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,6 +313,24 @@ static uint64_t b_unknown_ioctl(long n)
 	for (long i = 0; i < n; i++)
 		if (ioctl(ev, BENCH_IOC_UNKNOWN, 0) != -1 || errno != ENOTTY)
 			die("unknown ioctl did not fail with ENOTTY");
+	t = now_ns() - t;
+	close(ev);
+	return t;
+}
+
+/* EVENT_SET + EVENT_RESET on a manual-reset event nobody waits for: one operation is both. */
+static uint64_t b_event_set_reset(long n)
+{
+	int ev = create_event(1, 0);
+	uint64_t t = now_ns();
+	__u32 prev;
+
+	for (long i = 0; i < n; i++) {
+		if (ioctl(ev, NTSYNC_IOC_EVENT_SET, &prev) < 0)
+			die("EVENT_SET");
+		if (ioctl(ev, NTSYNC_IOC_EVENT_RESET, &prev) < 0)
+			die("EVENT_RESET");
+	}
 	t = now_ns() - t;
 	close(ev);
 	return t;
@@ -713,11 +740,256 @@ static uint64_t b_scale_8(long n)
 	return t;
 }
 
+/*
+ * Two processes, as Wine runs them: the "server" opens /dev/ntsync, creates two
+ * auto-reset events and passes the device fd and the events over a unix socket
+ * (SCM_RIGHTS) to the "client", which closes everything it inherited first.
+ * Then the same round trip as pingpong-2cpu, across the processes.
+ */
+static void send_fds(int sock, const int *fds, int nfds, long n)
+{
+	char buf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { .iov_base = &n, .iov_len = sizeof(n) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+			      .msg_controllen = CMSG_SPACE(nfds * sizeof(int)) };
+	struct cmsghdr *cm;
+
+	memset(buf, 0, sizeof(buf));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	if (sendmsg(sock, &msg, 0) != sizeof(n))
+		die("sendmsg");
+}
+
+static long recv_fds(int sock, int *fds, int nfds)
+{
+	char buf[CMSG_SPACE(3 * sizeof(int))];
+	long n = 0;
+	struct iovec iov = { .iov_base = &n, .iov_len = sizeof(n) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+			      .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(n))
+		die("recvmsg");
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(nfds * sizeof(int))) {
+		errno = EPROTO;
+		die("recvmsg: no fds");
+	}
+	memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
+	return n;
+}
+
+static uint64_t b_pp_2proc(long n)
+{
+	int sv[2], fds[3], status;
+	struct ntsync_wait_args w;
+	pid_t pid;
+	uint64_t t;
+	char c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		die("socketpair");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		/* The client: nothing of the server's but what it is sent. */
+		close(sv[0]);
+		close(dev);
+		pin(1);
+		n = recv_fds(sv[1], fds, 3);
+		dev = fds[0];
+		init_wait(&w, &fds[1], 1, 2, UINT64_MAX);
+		if (write(sv[1], "r", 1) != 1)
+			die("write(socket)");
+		for (long i = 0; i < n; i++) {
+			wait_ok(NTSYNC_IOC_WAIT_ANY, &w, 0);
+			event_set(fds[2]);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	fds[0] = dev;
+	fds[1] = create_event(0, 0);
+	fds[2] = create_event(0, 0);
+	send_fds(sv[0], fds, 3, n);
+	if (read(sv[0], &c, 1) != 1)
+		die("read(socket)");
+	init_wait(&w, &fds[2], 1, 1, UINT64_MAX);
+	t = now_ns();
+	for (long i = 0; i < n; i++) {
+		event_set(fds[1]);
+		wait_ok(NTSYNC_IOC_WAIT_ANY, &w, 0);
+	}
+	t = now_ns() - t;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		errno = ECHILD;
+		die("the client process failed");
+	}
+	close(sv[0]);
+	close(fds[1]);
+	close(fds[2]);
+	return t;
+}
+
+/*
+ * A manual-reset event waking 32 waiting threads (16 per CPU).  Two events
+ * take turns: round k resets event (k+1)%2, then sets event k%2, which wakes
+ * every thread; each thread then releases a semaphore and waits on the other
+ * event, and the setter takes the semaphore 32 times.  One operation is a
+ * round: a set waking 32 waits, plus their 32 semaphore releases and takes.
+ */
+#define WAKE_THREADS 32
+
+struct wake {
+	int ev[2];
+	int done;
+	long n;
+	pthread_barrier_t start;
+};
+
+struct wake_arg {
+	struct wake *wk;
+	int index;
+};
+
+static void *wake_thread(void *arg)
+{
+	struct wake_arg *a = arg;
+	struct wake *wk = a->wk;
+	struct ntsync_wait_args w[2];
+
+	pin(a->index);
+	init_wait(&w[0], &wk->ev[0], 1, a->index + 2, UINT64_MAX);
+	init_wait(&w[1], &wk->ev[1], 1, a->index + 2, UINT64_MAX);
+	pthread_barrier_wait(&wk->start);
+	for (long i = 0; i < wk->n; i++) {
+		wait_ok(NTSYNC_IOC_WAIT_ANY, &w[i % 2], 0);
+		sem_release(wk->done);
+	}
+	return NULL;
+}
+
+static uint64_t b_manual_wake_32(long n)
+{
+	struct wake wk = { .n = n };
+	struct wake_arg args[WAKE_THREADS];
+	pthread_t th[WAKE_THREADS];
+	struct ntsync_wait_args w;
+	uint64_t t;
+	__u32 prev;
+	int i;
+
+	wk.ev[0] = create_event(1, 0);
+	wk.ev[1] = create_event(1, 0);
+	wk.done = create_sem(0, WAKE_THREADS);
+	init_wait(&w, &wk.done, 1, 1, UINT64_MAX);
+	pthread_barrier_init(&wk.start, NULL, WAKE_THREADS + 1);
+	for (i = 0; i < WAKE_THREADS; i++) {
+		args[i] = (struct wake_arg){ .wk = &wk, .index = i };
+		errno = pthread_create(&th[i], NULL, wake_thread, &args[i]);
+		if (errno)
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&wk.start);
+	t = now_ns();
+	for (long k = 0; k < n; k++) {
+		if (ioctl(wk.ev[(k + 1) % 2], NTSYNC_IOC_EVENT_RESET, &prev) < 0)
+			die("EVENT_RESET");
+		event_set(wk.ev[k % 2]);
+		for (i = 0; i < WAKE_THREADS; i++)
+			wait_ok(NTSYNC_IOC_WAIT_ANY, &w, 0);
+	}
+	t = now_ns() - t;
+	for (i = 0; i < WAKE_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&wk.start);
+	close(wk.ev[0]);
+	close(wk.ev[1]);
+	close(wk.done);
+	return t;
+}
+
+/*
+ * 4 threads (2 per CPU) in WAIT_ALL over overlapping pairs of 4 mutexes:
+ * thread i takes mutexes i and i+1 (mod 4) at once, then unlocks both.  One
+ * operation is one such acquisition and release (aggregate).
+ */
+struct wall {
+	int mutex[4];
+	long per_thread;
+	pthread_barrier_t start;
+};
+
+struct wall_arg {
+	struct wall *wa;
+	int index;
+};
+
+static void *wall_thread(void *arg)
+{
+	struct wall_arg *a = arg;
+	struct wall *wa = a->wa;
+	int objs[2] = { wa->mutex[a->index], wa->mutex[(a->index + 1) % 4] };
+	__u32 owner = a->index + 1;
+	struct ntsync_wait_args w;
+
+	pin(a->index);
+	init_wait(&w, objs, 2, owner, UINT64_MAX);
+	pthread_barrier_wait(&wa->start);
+	for (long i = 0; i < wa->per_thread; i++) {
+		wait_ok(NTSYNC_IOC_WAIT_ALL, &w, 0);
+		mutex_unlock(objs[0], owner);
+		mutex_unlock(objs[1], owner);
+	}
+	return NULL;
+}
+
+static uint64_t b_wait_all_4x2(long n)
+{
+	struct wall wa = { .per_thread = n / 4 };
+	struct wall_arg args[4];
+	pthread_t th[4];
+	uint64_t t;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		wa.mutex[i] = create_mutex();
+	pthread_barrier_init(&wa.start, NULL, 5);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct wall_arg){ .wa = &wa, .index = i };
+		errno = pthread_create(&th[i], NULL, wall_thread, &args[i]);
+		if (errno)
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&wa.start);
+	t = now_ns();
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	t = now_ns() - t;
+	pthread_barrier_destroy(&wa.start);
+	for (i = 0; i < 4; i++)
+		close(wa.mutex[i]);
+	return t;
+}
+
 /* ---------------------------------------------------------------- the cases */
+
+/* How a case runs: see the top of the file. */
+enum shape {
+	SHAPED,		/* single-threaded, also listed as NAME.mt */
+	OWN,		/* has threads or processes of its own */
+};
 
 struct bcase {
 	const char *name;
 	int driver;		/* 1: needs /dev/ntsync, 0: a floor */
+	enum shape shape;
 	long iters;		/* where calibration starts */
 	uint64_t (*fn)(long n);
 	const char *(*missing)(void);
@@ -725,41 +997,49 @@ struct bcase {
 };
 
 static const struct bcase cases[] = {
-	{ "wait-any-signaled", 1, 64, b_wait_any_signaled, NULL,
+	{ "wait-any-signaled", 1, SHAPED, 64, b_wait_any_signaled, NULL,
 	  "WAIT_ANY (no timeout) on one signaled manual-reset event" },
-	{ "wait-any-try", 1, 64, b_wait_any_try, NULL,
+	{ "wait-any-try", 1, SHAPED, 64, b_wait_any_try, NULL,
 	  "WAIT_ANY with a past timeout on an unsignaled event (ETIMEDOUT)" },
-	{ "sem-release-wait", 1, 64, b_sem_release_wait, NULL,
+	{ "sem-release-wait", 1, SHAPED, 64, b_sem_release_wait, NULL,
 	  "SEM_RELEASE 1 + WAIT_ANY taking it, one thread" },
-	{ "mutex-acquire-release", 1, 64, b_mutex_acquire_release, NULL,
+	{ "mutex-acquire-release", 1, SHAPED, 64, b_mutex_acquire_release, NULL,
 	  "WAIT_ANY acquiring a free mutex + MUTEX_UNLOCK, one thread" },
-	{ "wait-any-64-last", 1, 64, b_wait_any_64_last, NULL,
+	{ "wait-any-64-last", 1, SHAPED, 64, b_wait_any_64_last, NULL,
 	  "WAIT_ANY over 64 manual-reset events, only the last signaled" },
-	{ "wait-all-8", 1, 64, b_wait_all_8, NULL,
+	{ "wait-all-8", 1, SHAPED, 64, b_wait_all_8, NULL,
 	  "WAIT_ALL over 8 signaled manual-reset events" },
-	{ "create-close", 1, 64, b_create_close, NULL,
+	{ "create-close", 1, SHAPED, 64, b_create_close, NULL,
 	  "CREATE_EVENT + close() of its fd" },
-	{ "pingpong-2cpu", 1, 64, b_pp_event_2cpu, NULL,
+	{ "pingpong-2cpu", 1, OWN, 64, b_pp_event_2cpu, NULL,
 	  "round trip of two threads on two CPUs, auto-reset events: WAIT_ANY own, EVENT_SET other's" },
-	{ "pingpong-1cpu", 1, 64, b_pp_event_1cpu, NULL,
+	{ "pingpong-1cpu", 1, OWN, 64, b_pp_event_1cpu, NULL,
 	  "the same round trip with both threads on one CPU" },
-	{ "mutex-contend-4", 1, 64, b_mutex_contend_4, NULL,
+	{ "mutex-contend-4", 1, OWN, 64, b_mutex_contend_4, NULL,
 	  "4 threads on 2 CPUs acquiring + releasing one mutex (aggregate; per pair)" },
-	{ "scale-8", 1, 64, b_scale_8, NULL,
+	{ "scale-8", 1, OWN, 64, b_scale_8, NULL,
 	  "8 threads on 2 CPUs, each SEM_RELEASE + WAIT_ANY on its own semaphore (aggregate; per pair)" },
-	{ "unknown-ioctl", 1, 64, b_unknown_ioctl, NULL,
-	  "floor: an unknown ioctl on an event's fd (ENOTTY)" },
-	{ "futex-pingpong-2cpu", 0, 64, b_pp_futex_2cpu, NULL,
+	{ "event-set-reset", 1, SHAPED, 64, b_event_set_reset, NULL,
+	  "EVENT_SET + EVENT_RESET on a manual-reset event nobody waits for" },
+	{ "pingpong-2proc", 1, OWN, 64, b_pp_2proc, NULL,
+	  "the pingpong-2cpu round trip between two processes (objects and device fd passed over a unix socket)" },
+	{ "manual-wake-32", 1, OWN, 64, b_manual_wake_32, NULL,
+	  "EVENT_SET of a manual-reset event waking 32 threads on 2 CPUs, each then SEM_RELEASE, taken 32 times (per set)" },
+	{ "wait-all-4x2", 1, OWN, 64, b_wait_all_4x2, NULL,
+	  "4 threads on 2 CPUs, WAIT_ALL over overlapping pairs of 4 mutexes + 2 MUTEX_UNLOCK (aggregate; per acquisition)" },
+	{ "unknown-ioctl", 1, SHAPED, 64, b_unknown_ioctl, NULL,
+	  "floor: an unknown ioctl on an event's fd (ENOTTY): the cost of reaching the driver at all" },
+	{ "futex-pingpong-2cpu", 0, OWN, 64, b_pp_futex_2cpu, NULL,
 	  "floor: the round trip over futex words (FUTEX_WAIT / FUTEX_WAKE), two CPUs" },
-	{ "futex-pingpong-1cpu", 0, 64, b_pp_futex_1cpu, NULL,
+	{ "futex-pingpong-1cpu", 0, OWN, 64, b_pp_futex_1cpu, NULL,
 	  "floor: the same on one CPU" },
-	{ "eventfd-pingpong-2cpu", 0, 64, b_pp_eventfd_2cpu, NULL,
+	{ "eventfd-pingpong-2cpu", 0, OWN, 64, b_pp_eventfd_2cpu, NULL,
 	  "floor: the round trip over eventfds with poll() + read() / write() (esync), two CPUs" },
-	{ "eventfd-pingpong-1cpu", 0, 64, b_pp_eventfd_1cpu, NULL,
+	{ "eventfd-pingpong-1cpu", 0, OWN, 64, b_pp_eventfd_1cpu, NULL,
 	  "floor: the same on one CPU" },
-	{ "waitv-pingpong-2cpu", 0, 64, b_pp_waitv_2cpu, waitv_missing,
+	{ "waitv-pingpong-2cpu", 0, OWN, 64, b_pp_waitv_2cpu, waitv_missing,
 	  "floor: the round trip over futex words with futex_waitv (fsync), two CPUs" },
-	{ "waitv-pingpong-1cpu", 0, 64, b_pp_waitv_1cpu, waitv_missing,
+	{ "waitv-pingpong-1cpu", 0, OWN, 64, b_pp_waitv_1cpu, waitv_missing,
 	  "floor: the same on one CPU" },
 };
 
@@ -780,7 +1060,7 @@ static long read_count(const char *name)
 }
 
 /* An iteration count for which one repetition of C takes about target_s (times scale). */
-static long calibrate(const struct bcase *c)
+static long calibrate(const struct bcase *c, const char *name)
 {
 	const uint64_t target = target_s * 1e9;
 	long n = c->iters;
@@ -802,33 +1082,58 @@ static long calibrate(const struct bcase *c)
 		f = fopen(counts_file, "a");
 		if (!f)
 			die("%s", counts_file);
-		fprintf(f, "%s %ld\n", c->name, n);
+		fprintf(f, "%s %ld\n", name, n);
 		fclose(f);
 	}
-	printf("@n %s %ld\n", c->name, n);
+	printf("@n %s %ld\n", name, n);
 	return n;
 }
 
-static void run_case(const struct bcase *c)
+/* The idle thread of the multi-threaded shape: blocks until its pipe closes. */
+static void *idle_thread(void *arg)
 {
+	char c;
+
+	while (read(*(int *)arg, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* Runs case C under NAME (C's or C's ".mt"), with an idle thread alive throughout if MT. */
+static void run_case(const struct bcase *c, const char *name, int mt)
+{
+	int idle_pipe[2];
+	pthread_t idle;
 	const char *why;
 	long n;
 
 	if (c->missing && (why = c->missing())) {
-		printf("@b %s n/a %s\n", c->name, why);
+		printf("@b %s n/a %s\n", name, why);
 		fflush(stdout);
 		return;
 	}
 	pin(0);
-	n = read_count(c->name);
+	if (mt) {
+		if (pipe(idle_pipe))
+			die("pipe");
+		errno = pthread_create(&idle, NULL, idle_thread, &idle_pipe[0]);
+		if (errno)
+			die("pthread_create");
+	}
+	n = read_count(name);
 	if (!n)
-		n = calibrate(c);
+		n = calibrate(c, name);
 	c->fn(n / 10 + 1);	/* warm-up */
-	printf("@b %s", c->name);
+	printf("@b %s", name);
 	for (int r = 0; r < reps; r++)
 		printf(" %.1f", (double)c->fn(n) / n);
 	printf("\n");
 	fflush(stdout);
+	if (mt) {
+		close(idle_pipe[1]);
+		pthread_join(idle, NULL);
+		close(idle_pipe[0]);
+	}
 }
 
 static void usage(void)
@@ -857,9 +1162,16 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || scale <= 0 || target_s <= 0 || reps < 1)
 		usage();
 	if (!strcmp(argv[optind], "list")) {
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			printf("%s\t%s\t%s\n", cases[i].name, cases[i].driver ? "driver" : "floor",
-			       cases[i].desc);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const char *kind = cases[i].driver ? "driver" : "floor";
+
+			if (cases[i].shape == OWN) {
+				printf("%s\t%s\town\t%s\n", cases[i].name, kind, cases[i].desc);
+				continue;
+			}
+			printf("%s\t%s\tst\t%s\n", cases[i].name, kind, cases[i].desc);
+			printf("%s.mt\t%s\tmt\t%s\n", cases[i].name, kind, cases[i].desc);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[optind], "driver"))
@@ -878,10 +1190,19 @@ int main(int argc, char **argv)
 			die("/dev/ntsync");
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (cases[i].driver != driver || (only && strcmp(only, cases[i].name)))
+		char mt_name[128];
+
+		if (cases[i].driver != driver)
 			continue;
-		found = 1;
-		run_case(&cases[i]);
+		snprintf(mt_name, sizeof(mt_name), "%s.mt", cases[i].name);
+		if (!only || !strcmp(only, cases[i].name)) {
+			found = 1;
+			run_case(&cases[i], cases[i].name, 0);
+		}
+		if (cases[i].shape == SHAPED && (!only || !strcmp(only, mt_name))) {
+			found = 1;
+			run_case(&cases[i], mt_name, 1);
+		}
 	}
 	if (!found) {
 		errno = EINVAL;
