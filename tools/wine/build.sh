@@ -8,8 +8,8 @@
 #   $CACHE/wine/KEY/tests     ntdll_test.exe, kernel32_test.exe from the same build tree
 #   $CACHE/wine/KEY/ok        written last; holds the build's time in seconds
 #
-# KEY is the sha256 of the tarball, the header and build-wine (which decides how Wine is
-# configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
+# KEY is the sha256 of the tarball, the header, build-wine and wine-modules (which decide how
+# Wine is configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
 # Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
 set -euo pipefail
 WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +25,8 @@ WINE_TESTS=(ntdll kernel32)
 # wine_key: sha256 over what decides the build.
 wine_key() {
 	[ -f "$WINE_TARBALL" ] || die "no Wine tarball at $WINE_TARBALL (NTSYNC_WINE_TARBALL)"
-	cat "$WINE_TARBALL" "$REPO/include/uapi/linux/ntsync.h" "$WINE_DIR/build-wine" |
+	cat "$WINE_TARBALL" "$REPO/include/uapi/linux/ntsync.h" "$WINE_DIR/build-wine" \
+		"$WINE_DIR/wine-modules" |
 		sha256sum | cut -c1-16
 }
 
@@ -56,7 +57,7 @@ wine_build() {
 	b=$root/build/$key
 	mkdir -p "$b/include/linux"
 	cp "$REPO/include/uapi/linux/ntsync.h" "$b/include/linux/ntsync.h"
-	cp "$WINE_DIR/build-wine" "$b/build-wine"
+	cp "$WINE_DIR/build-wine" "$WINE_DIR/wine-modules" "$b/"
 	if [ ! -d "$b/src" ]; then
 		say "unpacking $(basename "$WINE_TARBALL")"
 		rm -rf "$b/src.tmp"
