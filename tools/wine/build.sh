@@ -65,7 +65,7 @@ wine_build() {
 		tar -xJf "$WINE_TARBALL" -C "$b/src.tmp" --strip-components=1
 		mv "$b/src.tmp" "$b/src"
 	fi
-	say "building Wine in $b (about 40 minutes on 2 cores)"
+	say "building Wine in $b (5 to 20 minutes on 2 cores)"
 	t0=$SECONDS
 	in_root "$root" bash "/build/$key/build-wine" "/build/$key" "$(nproc)"
 	t=$((SECONDS - t0))

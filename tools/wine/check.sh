@@ -337,7 +337,7 @@ step "host packages" "$OUT/packages.log" install_missing qemu-system-x86 deboots
 failed && finish
 step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
 failed && finish
-# The long pole: about 40 minutes on 2 cores when not cached.  No lock is held meanwhile.
+# The long pole: 5 to 20 minutes on 2 cores when not cached.  No lock is held meanwhile.
 step "Wine built against our linux/ntsync.h (HAVE_LINUX_NTSYNC_H)" "$OUT/wine.log" wine_built
 failed && finish
 WINE_OUT=$CACHE/wine/$(wine_key)
