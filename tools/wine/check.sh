@@ -27,6 +27,7 @@
 #                             kernel32:thread")
 #   NTSYNC_WINE_BENCH_ROUNDS  benchmark rounds, every mode once per round (default 5; 0: none)
 #   NTSYNC_WINE_BENCH_SCALE   multiplies wine-bench's iteration counts (default 1)
+#   NTSYNC_WINE_TEST_TIMEOUT  seconds one Wine test may run in the guest (default 900)
 #   NTSYNC_WINE_TARBALL       Wine's source (default ../shared/wine/wine-11.10-tkg.tar.xz)
 #   NTSYNC_SRC                tree to test instead of this one (e.g. a copy with a planted bug)
 #   and tools/vm/lib.sh's NTSYNC_CACHE, NTSYNC_OUT (default build/wine here), NTSYNC_TIMEOUT
@@ -45,6 +46,7 @@ read -r -a LANES <<<"${NTSYNC_WINE_LANES:-bookworm sid}"
 TESTS=${NTSYNC_WINE_TESTS:-ntdll:sync ntdll:om kernel32:sync kernel32:thread}
 BENCH_ROUNDS=${NTSYNC_WINE_BENCH_ROUNDS:-5}
 BENCH_SCALE=${NTSYNC_WINE_BENCH_SCALE:-1}
+TEST_TIMEOUT=${NTSYNC_WINE_TEST_TIMEOUT:-900}
 # What a lane's root has besides minbase: the stock kernel with its initramfs, DKMS and what it
 # needs, and what Wine's tests and the guest's checks use.
 ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools dkms make kmod procps)
@@ -140,7 +142,7 @@ wine_image() {
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes "$lane")"
 		TESTS="$TESTS"
-		TEST_TIMEOUT=900
+		TEST_TIMEOUT=$TEST_TIMEOUT
 		BENCH_ROUNDS=$BENCH_ROUNDS
 		BENCH_SCALE=$BENCH_SCALE
 	EOF
@@ -192,7 +194,9 @@ parse_wine() {
 			sum=$(sed -nE "s/^[0-9a-f]+:$test:[0-9.]* ([0-9]+) tests executed \(([0-9]+) marked as todo, ([0-9]+) as flaky, ([0-9]+) failures?\), ([0-9]+) skipped\.$/\1 \2 \3 \4 \5/p" "$log" | tail -n 1)
 			sed -nE 's/^([A-Za-z0-9_]+\.c):([0-9]+):[0-9.]* (Test failed|Test succeeded inside todo block).*/\1:\2/p' \
 				"$log" | sed "s/^/$unit:$test /" >>"$dir/fails-$m"
-			if [ -z "$sum" ]; then
+			# A test the guest's timeout killed never finished, whatever summary lines
+			# its output holds (those of the child processes it starts, e.g.).
+			if [ -z "$sum" ] || [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 				echo "$unit:$test incomplete" >>"$dir/fails-$m"
 				SUMMARY[$lane,$m,$unit:$test]="no summary (status $rc)"
 			else
