@@ -43,6 +43,32 @@ PUBLISH=${NTSYNC_BENCH_PUBLISH:-0}
 CASES=${NTSYNC_BENCH_CASES:-}
 lane=${NTSYNC_BENCH_LANE:-sid}
 
+# The statistics every analysis below shares, prepended to its awk program.  med() and lo() read
+# the runs as the reports store them: val[GROUP, CASE, I] for I up to cnt[GROUP, CASE].
+AWK_STATS='
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	# med(GROUPS, CASE): median over the runs of the groups (space-separated) for the case.
+	function med(groups, c,    g, ng, k, i, n, a) {
+		ng = split(groups, g, " ")
+		n = 0
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
+		return n ? median(a, n) : -1
+	}
+	# lo(GROUPS, CASE): the lowest of those runs.
+	function lo(groups, c,    g, ng, k, i, m) {
+		ng = split(groups, g, " "); m = -1
+		for (k = 1; k <= ng; k++)
+			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
+		return m
+	}
+	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+'
+
 # fetch_intree_module ROOT ABI: $CACHE/bench/ABI/ntsync-intree.ko, the kernel's own module,
 # uncompressed, from whichever package of that kernel holds it.
 fetch_intree_module() {
@@ -103,12 +129,7 @@ make_bench_initrd() {
 # the run's repetitions (ns/op) or "n/a", BEST their minimum; GROUP is intree-A, intree-B, ours or
 # floors.
 runs() {
-	awk '
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk "$AWK_STATS"'
 	/^@@run / { group = $2; next }
 	/^@@exit / { group = ""; next }
 	/^@b / && group != "" {
@@ -122,31 +143,12 @@ runs() {
 # report RUNS DESCRIPTIONS KERNEL OURS: the Markdown report (stdout) and chart data (to $OUT/chart.dat).
 report() {
 	awk -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
-	    -v load0="$LOAD0" -v load1="$LOAD1" -v chart="$OUT/chart.dat" '
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	# med(GROUPS, CASE): median over the runs of the groups (space-separated) for the case.
-	function med(groups, c,    g, ng, k, i, n, a) {
-		ng = split(groups, g, " ")
-		n = 0
-		for (k = 1; k <= ng; k++)
-			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
-		return n ? median(a, n) : -1
-	}
+	    -v load0="$LOAD0" -v load1="$LOAD1" -v chart="$OUT/chart.dat" "$AWK_STATS"'
 	# fastest(GROUPS, CASE): the fastest repetition of any run of the groups.
 	function fastest(groups, c,    g, ng, k, i, m) {
 		ng = split(groups, g, " "); m = -1
 		for (k = 1; k <= ng; k++)
 			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || best[g[k], c, i] < m) m = best[g[k], c, i]
-		return m
-	}
-	function lo(groups, c,    g, ng, k, i, m) {
-		ng = split(groups, g, " "); m = -1
-		for (k = 1; k <= ng; k++)
-			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
 		return m
 	}
 	function hi(groups, c,    g, ng, k, i, m) {
@@ -164,7 +166,6 @@ report() {
 				if (val[g[k], c2, i] > 0) a[++n] = val[g[k], c1, i] / val[g[k], c2, i]
 		return n ? median(a, n) : -1
 	}
-	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
 	function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2fx", a / b) : "—" }
 	function spread(a, b) { return a > 0 && b > 0 ? (a > b ? a / b : b / a) : 1 }
 	# table(SHAPES, FLOOR): the rows of the cases of those shapes; FLOOR is the unknown-ioctl
@@ -319,12 +320,7 @@ EOF
 # B runs), NOISE the median over the rounds of A / B taken as the larger over the smaller.  A
 # drift of the host's speed within a round then weighs on both builds alike.
 by_round() {
-	awk '
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk "$AWK_STATS"'
 	/^@@run / { group = $2; round = $3; next }
 	/^@@exit / { group = ""; next }
 	/^@b / && group != "" && group != "floors" && $3 != "n/a" {
@@ -355,26 +351,7 @@ by_round() {
 # out).
 report_notrace() {
 	awk -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
-	    -v secs="$SECONDS_PER_REP" -v load0="$LOAD0" -v load1="$LOAD1" '
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	function med(groups, c,    g, ng, k, i, n, a) {
-		ng = split(groups, g, " ")
-		n = 0
-		for (k = 1; k <= ng; k++)
-			for (i = 1; i <= cnt[g[k], c]; i++) a[++n] = val[g[k], c, i]
-		return n ? median(a, n) : -1
-	}
-	function lo(groups, c,    g, ng, k, i, m) {
-		ng = split(groups, g, " "); m = -1
-		for (k = 1; k <= ng; k++)
-			for (i = 1; i <= cnt[g[k], c]; i++) if (m < 0 || val[g[k], c, i] < m) m = val[g[k], c, i]
-		return m
-	}
-	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+	    -v secs="$SECONDS_PER_REP" -v load0="$LOAD0" -v load1="$LOAD1" "$AWK_STATS"'
 	FNR == 1 { file++ }
 	file == 1 { kind[$1] = $2; order[++ncases] = $1; next }
 	file == 2 && $3 != "n/a" { val[$1, $2, ++cnt[$1, $2]] = $3 }
