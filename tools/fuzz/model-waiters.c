@@ -137,7 +137,8 @@ static void mw_nap(void)
 /*
  * Whether the model lets the objects satisfy @w now: for WAIT_ANY, some
  * object can be acquired (*first: the lowest such position); for WAIT_ALL,
- * all of them can.
+ * all of them can.  The driver's side: ntsync_all_can_acquire() for
+ * WAIT_ALL, model_obj_can_acquire() entry by entry for WAIT_ANY.
  */
 static bool mw_objs_ok(const struct mw *w, int *first)
 {
@@ -171,7 +172,14 @@ static bool mw_can_finish(const struct mw *w)
 	       (w->alert_obj >= 0 && model_obj_can_acquire(&m_objs[w->alert_obj], w->args.owner));
 }
 
-/* Applies the outcome of @w to the model; NULL, or why the model refuses it. */
+/*
+ * Applies the outcome of @w to the model; NULL, or why the model refuses it.
+ * What it accepts is what the driver's wake paths may do:
+ * ntsync_try_wake_entry() (one object, an acquirable one, at its lowest
+ * position; or the alert, only if the objects cannot be had) and
+ * ntsync_try_wake_all() (all objects at once), with ntsync_wait_finish()'s
+ * EOWNERDEAD and index; or a timeout after the deadline, or EINTR.
+ */
 static const char *mw_apply(struct mw *w)
 {
 	uint32_t owner = w->args.owner, count = w->args.count, i;
