@@ -996,16 +996,21 @@ static int ntsync_wait_finish(struct ntsync_q *q,
 /*
  * The wait tracepoints.  The clock is read only while ntsync_wait_end is
  * enabled; returns the start time for ntsync_trace_wait_end(), or 0.
+ * Always inlined: left to itself the compiler makes the begin half a
+ * function of its own, and every wait then pays a call and a return to
+ * find the tracepoints disabled.
  */
-static u64 ntsync_trace_wait_begin(struct ntsync_device *dev,
-				   const struct ntsync_wait_args *args, bool all)
+static __always_inline u64
+ntsync_trace_wait_begin(struct ntsync_device *dev,
+			const struct ntsync_wait_args *args, bool all)
 {
 	trace_ntsync_wait_begin(dev, args, all);
 	return trace_ntsync_wait_end_enabled() ? ktime_get_ns() : 0;
 }
 
-static void ntsync_trace_wait_end(struct ntsync_device *dev,
-				  struct ntsync_q *q, int ret, u64 t0)
+static __always_inline void
+ntsync_trace_wait_end(struct ntsync_device *dev, struct ntsync_q *q, int ret,
+		      u64 t0)
 {
 	if (trace_ntsync_wait_end_enabled())
 		trace_ntsync_wait_end(dev, q->all, ret,
