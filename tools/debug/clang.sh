@@ -33,14 +33,18 @@ clang_chroot() {
 
 # clang_kernel: build (or reuse) the kernel in the chroot; prints its build tree's path inside the
 # chroot (/usr/src/NAME-clang), which holds arch/x86/boot/bzImage, vmlinux and Module.symvers.
-# Run it in a subshell ($(...)): it holds the debug lane's lock until that ends.
 clang_kernel() {
-	local tarball src name ksrc obj id start r=$CLANG_ROOT
-	# The debug lane's lock: its source tarball and tree are shared, and the two lanes' kernel
-	# builds would only slow each other down.  (Released when this function's subshell ends.)
-	mkdir -p "$DEBUG_CACHE"
-	exec 7>"$DEBUG_CACHE/lock"
-	flock -n 7 || { say "clang: waiting for $DEBUG_CACHE/lock (the debug lane)"; flock 7; }
+	local tarball src name ksrc obj id start r=$CLANG_ROOT f
+	# The debug lane's source, in a cache directory of its own (tools/debug/lib.sh's functions
+	# read DEBUG_CACHE): no lock shared with make check-debug, which holds its own while it waits
+	# for the guests' lock that the matrix holds.  Its tarball, once complete, is reused.
+	local DEBUG_CACHE=$CACHE/clang
+	mkdir -p "$DEBUG_CACHE/sources"
+	for f in "$CACHE"/debug/sources/linux-source-*.tar.xz; do
+		if [ -e "$f" ] && [ ! -e "$DEBUG_CACHE/sources/${f##*/}" ]; then
+			ln "$f" "$DEBUG_CACHE/sources/" 2>/dev/null || cp "$f" "$DEBUG_CACHE/sources/"
+		fi
+	done
 	clang_chroot
 	tarball=$(debug_source)
 	[ -n "$tarball" ] || die "no linux-source tarball (install linux-source)"
