@@ -4,7 +4,8 @@
 # single-quoted scripts run inside chroots)
 # make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
 # distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
-# suite's linux-headers-amd64 and so the kernel's own compiler):
+# suite's linux-headers-amd64 and so the kernel's own compiler; or "clang", a kernel built here with
+# LLVM=1 in a bookworm chroot with clang, see tools/debug/clang.sh):
 #   - build the module warning-free at W=1;
 #   - "make dkms-install KVER=<kernel>" in a throw-away overlay of the chroot, where the kernel's
 #     own ntsync.ko (if any) and modules.* are installed too; check the DKMS and module versions,
@@ -22,9 +23,10 @@
 # run and builds or boots nothing: .ci/run does that in the background while the debug lane
 # compiles its kernels.
 #
-#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid;
-#                    "" for none).  "clang" is a kernel built with LLVM=1 (tools/debug/clang.sh):
-#                    the module built with LLVM=1, and DKMS must choose that by itself.
+#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
+#                    clang; "" for none).  "clang" is a kernel built with LLVM=1 from the debug
+#                    lane's source (tools/debug/clang.sh; 10-20 minutes the first time): the module
+#                    built with LLVM=1, and DKMS must choose that by itself.
 #   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
 #   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
 #   <repo>/build/matrix here.
@@ -38,7 +40,7 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 # shellcheck source=tools/debug/clang.sh
 . "$REPO/tools/debug/clang.sh"
 
-read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
+read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid clang}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
