@@ -4,7 +4,8 @@
 # single-quoted scripts run inside chroots)
 # make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
 # distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
-# suite's linux-headers-amd64 and so the kernel's own compiler):
+# suite's linux-headers-amd64 and so the kernel's own compiler; or "clang", a kernel built here with
+# LLVM=1 in a bookworm chroot with clang, see tools/debug/clang.sh):
 #   - build the module warning-free at W=1;
 #   - "make dkms-install KVER=<kernel>" in a throw-away overlay of the chroot, where the kernel's
 #     own ntsync.ko (if any) and modules.* are installed too; check the DKMS and module versions,
@@ -22,8 +23,10 @@
 # run and builds or boots nothing: .ci/run does that in the background while the debug lane
 # compiles its kernels.
 #
-#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid;
-#                    "" for none)
+#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
+#                    clang; "" for none).  "clang" is a kernel built with LLVM=1 from the debug
+#                    lane's source (tools/debug/clang.sh; 10-20 minutes the first time): the module
+#                    built with LLVM=1, and DKMS must choose that by itself.
 #   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
 #   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
 #   <repo>/build/matrix here.
@@ -31,8 +34,13 @@ set -euo pipefail
 NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/matrix}
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+# (the "clang" lane: a kernel built with LLVM=1 from the debug lane's source)
+# shellcheck source=tools/debug/lib.sh
+. "$REPO/tools/debug/lib.sh"
+# shellcheck source=tools/debug/clang.sh
+. "$REPO/tools/debug/clang.sh"
 
-read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
+read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid clang}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
@@ -268,18 +276,28 @@ run_lane() {
 	mkdir -p "$d"
 	SUM[$lane,kernel]='?' SUM[$lane,cc]='?' SUM[$lane,w1]='-' SUM[$lane,dkms]='-'
 	SUM[$lane,64]='-' SUM[$lane,32]='-' SUM[$lane,mod]='-' SUM[$lane,own]='-'
-	step "$lane: chroot, kernel headers and image" "$d/prepare.log" matrix_prepare "$lane" "$d"
+	local prep=matrix_prepare margs=()
+	[ "$lane" != clang ] || prep=clang_prepare
+	step "$lane: chroot, kernel headers and image" "$d/prepare.log" $prep "$lane" "$d"
 	failed && return
+	[ ! -e "$d/make-args" ] || read -r -a margs <"$d/make-args"
 	abi=$(cat "$d/abi")
 	SUM[$lane,kernel]=$abi
 	SUM[$lane,cc]=$(cat "$d/cc")
-	step "$lane: build the module for $abi at W=1, warning-free" "$d/module.log" build_module "$d"
+	step "$lane: build the module for $abi at W=1, warning-free${margs[*]:+ (${margs[*]})}" "$d/module.log" \
+		build_module "$d" "${margs[@]}"
 	failed && { SUM[$lane,w1]=FAILED; return; }
 	SUM[$lane,w1]=ok
 	step "$lane: make dkms-install / dkms-remove for $abi" "$d/dkms.log" dkms_lane "$d"
 	failed && { SUM[$lane,dkms]=FAILED; return; }
 	SUM[$lane,dkms]=ok
 	grep -E '^(dkms:|DKMS installed|DKMS archived|== the kernel)' "$d/dkms.log" | sed 's/^/#   /'
+	if [ "$lane" = clang ]; then
+		step "$lane: DKMS chose LLVM=1, the kernel's toolchain" "$d/compiler.log" \
+			clang_module_check "$d"
+		failed && { SUM[$lane,dkms]=FAILED; return; }
+		grep -E '^make|version' "$d/compiler.log" | sed 's/^/#   /'
+	fi
 	[ "$tests_built" = 0 ] || return
 	step "$lane: initramfs with the DKMS-installed module and tree" "$d/initrd.log" matrix_initrd "$d"
 	failed && return
@@ -480,7 +498,8 @@ echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
 failed && finish
 if [ "${1:-}" = --prepare ]; then
-	for lane in $(printf '%s\n' "${LANES[@]}" bookworm sid | sort -u); do
+	# (not the clang kernel: .ci/run prepares while check-debug compiles, and it would compile too)
+	for lane in $(printf '%s\n' "${LANES[@]}" bookworm sid | grep -vx clang | sort -u); do
 		mkdir -p "$OUT/prepare/$lane"
 		step "$lane: chroot, kernel headers and image" "$OUT/prepare/$lane/prepare.log" \
 			matrix_prepare "$lane" "$OUT/prepare/$lane"
