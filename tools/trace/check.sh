@@ -119,9 +119,8 @@ done
 guest_lock
 for lane in "${ready[@]}"; do
 	d=$OUT/$lane
-	say "$lane: booting $(cat "$d/abi") with trace-cmd, perf and bpftrace (a few minutes)"
 	brc=0
-	boot_disk "$d" 2G "$GLIB/guest-init" || brc=$?
+	boot_disk "$d" 2G "$GLIB/guest-init" "with trace-cmd, perf and bpftrace (a few minutes)" || brc=$?
 	parse_trace "$lane" "$d"
 	parse_runs "$lane" "$d"
 	guest_end "$lane" "$d" "$brc"

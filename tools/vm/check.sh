@@ -20,12 +20,7 @@ OBSERVE=(ntsync-top-test ntsync-trace-test)
 # build_observe: ntsync-top and its tests, static, into $OUT/bin.
 build_observe() {
 	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
-	local b
-	for b in ntsync-top "${OBSERVE[@]}"; do
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
-	done
+	static_bins ntsync-top "${OBSERVE[@]}"
 }
 
 # intree_module DIR: DIR/ntsync-intree.ko, the lane kernel's own ntsync (uncompressed), if the

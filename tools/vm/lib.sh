@@ -43,7 +43,7 @@ SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
 build_selftests() {
-	local h b built
+	local h built
 	h=$(harness_dir)
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
@@ -51,10 +51,14 @@ build_selftests() {
 	built=$(find "$OUT/bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
 		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
-	for b in "${SUITES[@]}"; do
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
+	static_bins "${SUITES[@]}"
+}
+
+# static_bins NAME...: each $OUT/bin/NAME is a static binary (the guests have no libc).
+static_bins() {
+	local b
+	for b; do
+		! readelf -l "$OUT/bin/$b" | grep -q 'program interpreter' || die "$b is not a static binary"
 	done
 }
 
@@ -264,11 +268,12 @@ make_disk() {
 	rm -rf "$ovl"
 }
 
-# boot_disk DIR MEM INIT: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of memory and
+# boot_disk DIR MEM INIT WHAT: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of memory and
 # DIR/disk.img as the root, INIT its PID 1; say how long it ran.  The status is boot's.
 boot_disk() {
 	local BOOT_MEM=$2 BOOT_APPEND="root=/dev/vda rw init=$3" t0=$SECONDS rc=0
 	local BOOT_QEMU=(-drive "file=$1/disk.img,format=raw,if=virtio,cache=unsafe")
+	say "$(basename "$1"): booting $(cat "$1/abi") $4"
 	boot "$1" check || rc=$?
 	echo "# $(basename "$1"): the guest ran $((SECONDS - t0)) s"
 	return "$rc"

@@ -331,9 +331,8 @@ done
 guest_lock
 for lane in "${ready[@]}"; do
 	d=$OUT/$lane
-	say "$lane: booting $(cat "$d/abi") with Wine (about 10 minutes)"
 	brc=0
-	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init || brc=$?
+	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" || brc=$?
 	parse_runs "$lane" "$d"
 	parse_wine "$lane" "$d"
 	guest_end "$lane" "$d" "$brc"
