@@ -38,7 +38,8 @@ GLIB=/usr/local/lib/ntsync-trace
 
 # trace_root LANE: $CACHE/chroots/trace-LANE, a LANE chroot with ROOT_PKGS; updated once a day.
 trace_root() {
-	local lane=$1 root=$CACHE/chroots/trace-$1 stamp=$CACHE/chroots/trace-$1/.ntsync-ok
+	local lane=$1 root=$CACHE/chroots/trace-$1
+	local stamp=$root/.ntsync-ok
 	if [ -e "$stamp" ] && [ -z "$(find "$stamp" -mmin +1440)" ] && [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
 		return 0
 	fi
@@ -69,8 +70,8 @@ trace_image() {
 	[ -s "$dir/oneliners" ] || die "no one-liners between the check-trace comments of $doc"
 	rm -rf "$dir/ovl"
 	mkdir -p "$lib/bin"
-	cp "$dir/ntsync.ko" "$dir/oneliners" "$OUT/src/tools/trace/expect" "$OUT/src/tools/vm/guest-lib" \
-		"$lib/"
+	cp "$dir/ntsync.ko" "$dir/oneliners" "$OUT/src/tools/trace/expect" \
+		"$OUT/src/tools/vm/guest-lib.sh" "$lib/"
 	install -m 755 "$OUT/src/tools/trace/guest-init" "$lib/"
 	modinfo -F srcversion "$dir/ntsync.ko" >"$lib/srcversion"
 	install -m 755 "$OUT/bin/ntsync-waits" "$lib/bin/ntsync-waits"

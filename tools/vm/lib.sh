@@ -432,7 +432,7 @@ harness_dir() {
 }
 
 # make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init (INITRD_INIT, by default
-# tools/vm/guest-init) and the guests' shared /guest-lib, DIR/ntsync.ko, the payload binaries
+# tools/vm/guest-init) and the guests' shared /guest-lib.sh, DIR/ntsync.ko, the payload binaries
 # (run in order by /init) and the module's identity for /init to check.  A PAYLOAD written +FILE
 # is copied to / but not run (a helper the payload programs use).
 make_initrd() {
@@ -442,7 +442,7 @@ make_initrd() {
 	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
 	cp /bin/busybox "$st/bin/busybox"
 	install -m 755 "${INITRD_INIT:-$VMDIR/guest-init}" "$st/init"
-	cp "$VMDIR/guest-lib" "$st/guest-lib"
+	cp "$VMDIR/guest-lib.sh" "$st/guest-lib.sh"
 	mknod -m 600 "$st/dev/console" c 5 1
 	cp "$dir/ntsync.ko" "$st/ntsync.ko"
 	# (bookworm's readelf exits 1 on notes of newer toolchains, yet prints the build ID)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=sh
 # The preamble of every guest's PID 1, sourced first (busybox sh: tools/vm/guest-init and
-# tools/bench/guest-init from the initramfs as /guest-lib; bash: tools/trace/guest-init and
+# tools/bench/guest-init from the initramfs as /guest-lib.sh; bash: tools/trace/guest-init and
 # tools/wine/guest-init from their disk images): the file systems, the report and the end.
 # The report for the host goes to the second serial port, which only the guest's scripts write:
 #   @@kernel RELEASE, @@check ok|fail NAME [- reason], ... (the guest's own lines)
