@@ -91,7 +91,9 @@ prepare_debug() {
 }
 
 # The payload: the steps of tools/debug/guest-steps in order, each a copy of it named after the
-# step (it takes the step's arguments from DIR/debug.conf, /debug.conf in the guest).
+# step (it takes the step's arguments from DIR/debug.conf, /debug.conf in the guest); the kasan
+# kernel's leaks-before-unload runs while the module is loaded, so that its leak backtraces have
+# symbols.
 payload() {
 	local flavor=$1 dir=$2 s
 	printf 'FUZZ_SECONDS=%s\nSEED=%s\nFAILSLAB_ROUNDS=%s\nFAILSLAB_INTERVALS="%s"\nCYCLES=%s\n' \
