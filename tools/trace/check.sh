@@ -81,13 +81,22 @@ trace_image() {
 }
 
 # parse_trace LANE DIR: each one-liner's output into DIR/oneliner-N.out, the tools' versions as
-# TAP comments.
+# TAP comments, and a result: the guest reported a check of every one-liner (a report lost on
+# the way, e.g. to a full disk on the host, would otherwise go unnoticed).
 parse_trace() {
+	local n got
 	rm -f "$2"/oneliner-*.out
 	awk -v dir="$2" '
 		/^@@out / { n = $2; sub(/^@@out [0-9]+ ?/, ""); print >(dir "/oneliner-" n ".out") }' \
 		"$2/results.log"
 	sed -n "s/^@@info /# $1: /p" "$2/results.log"
+	n=$(wc -l <"$2/oneliners")
+	got=$(grep -cE '^@@check (ok|fail) one-liner [0-9]+' "$2/results.log") || true
+	if [ "$got" = "$n" ]; then
+		result ok "$1: the guest reported each of the $n one-liners"
+	else
+		result fail "$1: the guest reported each of the $n one-liners (only $got)"
+	fi
 }
 
 LOG=$OUT/prepare.log
