@@ -43,14 +43,10 @@ PUBLISH=${NTSYNC_BENCH_PUBLISH:-0}
 CASES=${NTSYNC_BENCH_CASES:-}
 lane=${NTSYNC_BENCH_LANE:-sid}
 
-# The statistics every analysis below shares, prepended to its awk program.  med() and lo() read
-# the runs as the reports store them: val[GROUP, CASE, I] for I up to cnt[GROUP, CASE].
-AWK_STATS='
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+# The statistics every analysis below shares, prepended to its awk program: lib.sh's median and
+# med() and lo(), which read the runs as the reports store them: val[GROUP, CASE, I] for I up to
+# cnt[GROUP, CASE].
+AWK_STATS=$AWK_MEDIAN'
 	# med(GROUPS, CASE): median over the runs of the groups (space-separated) for the case.
 	function med(groups, c,    g, ng, k, i, n, a) {
 		ng = split(groups, g, " ")
@@ -68,62 +64,6 @@ AWK_STATS='
 	}
 	function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
 '
-
-# fetch_intree_module ROOT ABI: $CACHE/bench/ABI/ntsync-intree.ko, the kernel's own module,
-# uncompressed, from whichever package of that kernel holds it.
-fetch_intree_module() {
-	local root=$1 abi=$2 dir=$CACHE/bench/$2 dl pkg deb='' member='' dec re
-	local out=$dir/ntsync-intree.ko
-	[ -s "$out" ] && return 0
-	say "fetching the $abi kernel's own ntsync.ko"
-	mkdir -p "$dir"
-	dl=$root/tmp/ntsync-bench-dl
-	re=$(printf '%s' "$abi" | sed 's/[.+]/\\&/g')
-	[ "$root" = / ] || cp /etc/resolv.conf "$root/etc/resolv.conf"
-	for pkg in "linux-modules-$abi" "linux-image-$abi" "linux-binary-$abi" "linux-image-$abi-unsigned"; do
-		rm -rf "$dl"
-		mkdir -p "$dl"
-		in_root "$root" sh -c "cd /tmp/ntsync-bench-dl && apt-get download $pkg" >>"$LOG" 2>&1 || continue
-		deb=$(ls "$dl"/*.deb)
-		member=$(dpkg-deb --fsys-tarfile "$deb" | tar -t |
-			 grep -E "/lib/modules/$re/kernel/drivers/misc/ntsync\.ko(\.xz|\.zst|\.gz)?\$" |
-			 head -n 1) || true
-		[ -z "$member" ] || break
-	done
-	[ -n "$member" ] || die "no package of $abi holds kernel/drivers/misc/ntsync.ko"
-	case $member in
-	*.xz)  dec=(xz -dc) ;;
-	*.zst) install_missing zstd; dec=(zstd -dcq) ;;
-	*.gz)  dec=(gzip -dc) ;;
-	*)     dec=(cat) ;;
-	esac
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" | "${dec[@]}" >"$dir/tmp.ko"
-	rm -rf "$dl"
-	[ "$(modinfo -F name "$dir/tmp.ko")" = ntsync ] || die "$member is not an ntsync module"
-	mv "$dir/tmp.ko" "$out"
-}
-
-# make_bench_initrd DIR: DIR/initrd with busybox, tools/bench/guest-init as /init, both modules,
-# the benchmark and its configuration.
-make_bench_initrd() {
-	local dir=$1 st=$1/initrd.d id
-	rm -rf "$st"
-	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
-	cp /bin/busybox "$st/bin/busybox"
-	cp "$BENCHDIR/guest-init" "$st/init"
-	chmod 755 "$st/init"
-	mknod -m 600 "$st/dev/console" c 5 1
-	cp "$dir/ntsync.ko" "$st/ntsync-ours.ko"
-	cp "$dir/ntsync-intree.ko" "$st/ntsync-intree.ko"
-	id=$(readelf -n "$dir/ntsync.ko" | sed -n 's/^ *Build ID: *//p') || true
-	[ -n "$id" ] || die "ntsync.ko has no build ID"
-	echo "$id" >"$st/ours.build-id"
-	cp "$dir/ntsync-bench" "$st/ntsync-bench"
-	printf 'ROUNDS=%s\nPER_REP=%s\nSCALE=%s\nREPS=%s\nBASELINE=%s\nCASES="%s"\n' "$ROUNDS" \
-		"$SECONDS_PER_REP" "$SCALE" "$REPS" "$NTSYNC_BENCH_COMPARE" "$CASES" >"$st/bench.conf"
-	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
-	rm -rf "$st"
-}
 
 # runs RESULTS-LOG: one line "GROUP CASE VALUE BEST" per case and run, VALUE being the median of
 # the run's repetitions (ns/op) or "n/a", BEST their minimum; GROUP is intree-A, intree-B, ours or
@@ -407,7 +347,7 @@ report_notrace() {
 # $OUT/meta (what the boot below leaves).
 analyse() {
 	local abi lane load0 load1 ours r=$OUT/raw.log
-	[ -s "$r" ] && [ -s "$OUT/meta" ] || die "no benchmark run in $OUT to report on"
+	{ [ -s "$r" ] && [ -s "$OUT/meta" ]; } || die "no benchmark run in $OUT to report on"
 	read -r abi lane load0 load1 ours <"$OUT/meta"
 	LOAD0=${load0//,/ } LOAD1=${load1//,/ } KERNEL=$abi
 	ROUNDS=$(sed -n 's/^@@config rounds=\([0-9]*\).*/\1/p' "$r")
@@ -465,15 +405,17 @@ if [ "$NTSYNC_BENCH_COMPARE" = notrace ]; then
 	build_module "$d/notrace" NTSYNC_NO_TRACE=1
 	cp "$d/notrace/ntsync.ko" "$d/ntsync-intree.ko"
 else
-	fetch_intree_module "$(cat "$d/root")" "$abi"
-	cp "$CACHE/bench/$abi/ntsync-intree.ko" "$d/ntsync-intree.ko"
+	intree_ko "$abi" "$d/ntsync-intree.ko" || die "the $abi kernel ships no ntsync.ko"
 fi
 say "building the module for $abi"
 build_module "$d"
 say "building the benchmark"
 quiet make -C "$OUT/src/tools/bench" OUTPUT="$d"
 [ -x "$d/ntsync-bench" ] || die "tools/bench did not produce ntsync-bench"
-make_bench_initrd "$d"
+printf 'ROUNDS=%s\nPER_REP=%s\nSCALE=%s\nREPS=%s\nBASELINE=%s\nCASES="%s"\n' "$ROUNDS" \
+	"$SECONDS_PER_REP" "$SCALE" "$REPS" "$NTSYNC_BENCH_COMPARE" "$CASES" >"$d/bench.conf"
+INITRD_INIT=$BENCHDIR/guest-init make_initrd "$d" "+$d/ntsync-intree.ko" "+$d/ntsync-bench" \
+	"+$d/bench.conf"
 say "booting $abi under QEMU: $ROUNDS rounds (a few minutes; progress below)"
 start=$SECONDS
 rc=0
@@ -488,7 +430,7 @@ bad=$(bad_klog_lines "$r")
 if [ "$rc" != 0 ] || ! grep -q '^@@done' "$r"; then
 	die "the guest did not finish (status $rc); console: $d/console.log"
 fi
-[ -z "$fail" ] && [ -z "$bad" ] || die "benchmark failed; report: $r, console: $d/console.log"
+{ [ -z "$fail" ] && [ -z "$bad" ]; } || die "benchmark failed; report: $r, console: $d/console.log"
 cp "$r" "$OUT/raw.log"
 # What "ours" was: the commit, whether the driver differed from it, the module's srcversion.
 ours=$(git -C "$REPO" -c safe.directory="$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck disable=SC2317  # (functions run through step look unreachable)
 # make check-debug: the module on debug kernels.  Builds (once; cached) two kernels from Debian's
 # newest linux-source with the host's gcc -- tinyconfig plus tools/debug/debug.config (lockdep,
 # kmemleak, UBSAN, debug objects, failslab, KUnit, ...) plus KASAN or KCSAN -- builds the module
@@ -91,28 +90,28 @@ prepare_debug() {
 	fi
 }
 
-# The payload: the steps of tools/debug/guest-steps as one-line programs, in order.
+# The payload: the steps of tools/debug/guest-steps in order, each a copy of it named after the
+# step (it takes the step's arguments from DIR/debug.conf, /debug.conf in the guest); the kasan
+# kernel's leaks-before-unload runs while the module is loaded, so that its leak backtraces have
+# symbols.
 payload() {
-	local flavor=$1 dir=$2 p=$2/payload fuzz=$((FUZZ_SECONDS * 2 / 3))
-	rm -rf "$p"
-	mkdir -p "$p"
-	wrap() { printf '#!/bin/sh\nexec /bin/sh /guest-steps %s\n' "$2" >"$p/$1"; chmod 755 "$p/$1"; echo "$p/$1"; }
-	echo "+$DEBUG_DIR/guest-steps" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
-		"+$dir/ntsync-debug.ko"
+	local flavor=$1 dir=$2 s
+	printf 'FUZZ_SECONDS=%s\nSEED=%s\nFAILSLAB_ROUNDS=%s\nFAILSLAB_INTERVALS="%s"\nCYCLES=%s\n' \
+		"$FUZZ_SECONDS" "$SEED" "$FAILSLAB_ROUNDS" "$FAILSLAB_INTERVALS" "$CYCLES" >"$dir/debug.conf"
+	echo "+$dir/debug.conf" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" "+$dir/ntsync-debug.ko"
 	[ "$flavor" != kasan ] || echo "${SUITE_PROGS[@]/#/+$OUT/bin/failslab-}"
-	wrap prep prep
-	echo "${SUITES[@]/#/$OUT/bin/}"
-	wrap fuzz-stress "stress $fuzz $SEED"
-	wrap fuzz-model "model $((FUZZ_SECONDS - fuzz)) $((SEED + 7))"
-	wrap fuzz-model-waiters "model-waiters $((FUZZ_SECONDS - fuzz)) $((SEED + 13))"
-	if [ "$flavor" = kasan ]; then
-		wrap selftests-failslab "selftests-failslab $FAILSLAB_INTERVALS"
-		wrap failslab "failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS"
-		# (while the module is loaded, so that its leak backtraces have symbols)
-		wrap leaks-before-unload "leaks after-fault-injection"
-		wrap unload "unload $CYCLES"
-	fi
-	wrap leaks "leaks at-the-end"
+	rm -rf "$dir/steps"
+	mkdir -p "$dir/steps"
+	for s in prep suites fuzz-stress fuzz-model fuzz-model-waiters selftests-failslab failslab \
+		 leaks-before-unload unload leaks; do
+		case $flavor/$s in
+		*/suites) echo "${SUITES[@]/#/$OUT/bin/}"; continue ;;
+		kasan/*|*/prep|*/fuzz-*|*/leaks) ;;
+		*) continue ;;
+		esac
+		cp "$DEBUG_DIR/guest-steps" "$dir/steps/$s"
+		echo "$dir/steps/$s"
+	done
 }
 
 # KUnit's KTAP in the guest's kernel log: the first run's cases one by one, then every run.
@@ -147,25 +146,23 @@ parse_debug() {
 	mapfile -t want <"$dir/initrd.list"
 	parse_runs "$flavor" "$dir" "${want[@]}"
 	parse_kunit "$flavor" "$dir/results.log"
-	guest_end "$flavor" "$dir" "$brc" "$REPORT_DONE"
+	guest_end "$flavor" "$dir" "$brc"
 }
 
-# Like setup_start, but this lane's own lock serialises its runs (kernel builds included), and
-# the lock shared with the other lanes is only held while a guest runs.
-[ "$(id -u)" = 0 ] || die "must run as root (apt-get, mknod)"
-exec 4>&1
-mkdir -p "$CACHE" "$OUT" "$DEBUG_CACHE"
+# This lane's own lock serialises its runs (kernel builds included), and the lock shared with the
+# other lanes is only held while a guest runs.
+lane_start
+mkdir -p "$DEBUG_CACHE"
 exec 8>"$DEBUG_CACHE/lock"
 flock -n 8 || { say "waiting for the other run that holds $DEBUG_CACHE/lock"; flock 8; }
-: >"$LOG"
 echo "TAP version 13"
 echo "# fuzzer seed $SEED (NTSYNC_FUZZ_SEED), ${FUZZ_SECONDS}s of fuzzing per kernel"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" "${DEBUG_PKGS[@]}"
-failed && finish
+failed && stop
 step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
-failed && finish
+failed && stop
 step "build the selftests and the fuzzer (64-bit and 32-bit, static)" "$OUT/tools.log" build_tools
-failed && finish
+failed && stop
 
 for flavor in "${FLAVORS[@]}"; do
 	d=$OUT/$flavor
@@ -182,8 +179,7 @@ for flavor in "${FLAVORS[@]}"; do
 	step "$flavor: initramfs" "$d/initrd.log" make_initrd "$d" "${files[@]}"
 	failed && continue
 	say "$flavor: booting $(cat "$d/abi") (about $((FUZZ_SECONDS / 60 + 3)) minutes)"
-	exec 9>"$CACHE/lock"
-	flock -n 9 || { say "waiting for $CACHE/lock (another lane's guest)"; flock 9; }
+	guest_lock
 	brc=0
 	boot "$d" check || brc=$?
 	exec 9>&-

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck disable=SC2317  # (functions run through step look unreachable)
 # make check: build the module for every kernel of the lane (Debian bookworm's stock 6.1 on the
 # host, the newest Debian sid kernel in a sid chroot), boot each kernel under QEMU with the module
 # and the 64-bit and 32-bit kselftest suites (where the kernel ships its own ntsync, on that too,
@@ -9,6 +8,7 @@
 # "N passed, N failed" (a skipped test counts as failed); any failure makes the exit status non-zero.
 # NTSYNC_LANES="bookworm sid" picks kernels; see lib.sh for the other knobs.
 set -euo pipefail
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
@@ -20,35 +20,21 @@ OBSERVE=(ntsync-top-test ntsync-trace-test)
 # build_observe: ntsync-top and its tests, static, into $OUT/bin.
 build_observe() {
 	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
-	local b
-	for b in ntsync-top "${OBSERVE[@]}"; do
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
-	done
+	static_bins ntsync-top "${OBSERVE[@]}"
 }
 
 # intree_module DIR: DIR/ntsync-intree.ko, the lane kernel's own ntsync (uncompressed), if the
 # kernel ships one (fetch_kernel keeps it); the suites then run on it too (see guest-init).
 intree_module() {
-	local dir=$1 abi ko
+	local dir=$1 abi
 	abi=$(cat "$dir/abi")
-	rm -f "$dir/ntsync-intree.ko"
-	ko=$(find "$CACHE/kernels/$abi/modules/$abi/" -name 'ntsync.ko*' | head -n 1)
-	if [ -z "$ko" ]; then
+	if ! intree_ko "$abi" "$dir/ntsync-intree.ko"; then
+		rm -f "$dir/ntsync-intree.ko"
 		echo " (none: $abi ships no ntsync.ko)" >"$dir/intree.log.note"
 		return 0
 	fi
-	case $ko in
-	*.xz)  xz -dc "$ko" ;;
-	*.zst) install_missing zstd; zstd -qdc "$ko" ;;
-	*.gz)  gzip -dc "$ko" ;;
-	*)     cat "$ko" ;;
-	esac >"$dir/ntsync-intree.ko"
-	[ "$(modinfo -F name "$dir/ntsync-intree.ko")" = ntsync ] || die "$ko is not an ntsync module"
 	printf '%s\n' "${SUITES[@]}" >"$dir/payload-intree"
-	echo " ($(basename "$ko"), ${#DIFFERENCES[@]} intended differences listed)" \
-		>"$dir/intree.log.note"
+	echo " (${#DIFFERENCES[@]} intended differences listed)" >"$dir/intree.log.note"
 }
 
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
@@ -56,7 +42,7 @@ parse_lane() {
 	local intree=()
 	[ ! -e "$2/ntsync-intree.ko" ] || intree=("${SUITES[@]/#/intree/}")
 	parse_runs "$1" "$2" "${SUITES[@]}" "${OBSERVE[@]}" "${intree[@]}"
-	guest_end "$1" "$2" "$3" "$REPORT_DONE"
+	guest_end "$1" "$2" "$3"
 }
 
 # checkpatch --strict and sparse/W=1 (tools/lint.sh), each of its checks one result here.
@@ -78,9 +64,9 @@ setup_start
 echo "TAP version 13"
 load_differences "$REPO/Documentation/ntsync.rst"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}"
-failed && finish
+failed && stop
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
-failed && finish
+failed && stop
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
 if [ "$tests_built" = 0 ]; then

@@ -5,6 +5,7 @@
 # along (/ntsync-top), for the demo's last step.
 # NTSYNC_DEMO_LANE=bookworm uses the host's kernel instead; see lib.sh for the other knobs.
 set -euo pipefail
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 lane=${NTSYNC_DEMO_LANE:-sid}

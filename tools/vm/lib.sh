@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=bash disable=SC2016,SC2034
-# Shared by check.sh and demo.sh: host packages, the kernels of the test lane, module and test
-# builds, initramfs and QEMU boots.  Sourced, never run.
+# shellcheck shell=bash
+# Shared by every lane: host packages, chroots and the kernels of the lanes, module and test
+# builds, initramfs, disk images and QEMU boots, the guests' report as TAP.  Sourced, never run.
 #
 #   NTSYNC_CACHE    downloads, chroots, kernels that survive runs   (default /var/cache/ntsync)
 #   NTSYNC_OUT      scratch copy of the tree, builds, guest logs     (default <repo>/build/vm)
@@ -17,6 +17,7 @@ LOG=$OUT/setup.log
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 shopt -s inherit_errexit   # set -e also inside $(...)
 
+# shellcheck disable=SC2034  # (the lanes install these)
 HOST_PKGS=(qemu-system-x86 busybox-static cpio kmod debootstrap make gcc gcc-multilib libc6-dev
 	   xz-utils binutils linux-headers-amd64 linux-source)
 
@@ -42,7 +43,7 @@ SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
 build_selftests() {
-	local h b built
+	local h built
 	h=$(harness_dir)
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
@@ -50,16 +51,20 @@ build_selftests() {
 	built=$(find "$OUT/bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
 		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
-	for b in "${SUITES[@]}"; do
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
-			die "$b is not a static binary"
-		fi
+	static_bins "${SUITES[@]}"
+}
+
+# static_bins NAME...: each $OUT/bin/NAME is a static binary (the guests have no libc).
+static_bins() {
+	local b
+	for b; do
+		! readelf -l "$OUT/bin/$b" | grep -q 'program interpreter' || die "$b is not a static binary"
 	done
 }
 
 # --- TAP, as every lane reports ----------------------------------------------------------------
 
-N=0 PASS=0 FAIL=0
+N=0 PASS=0 FAIL=0 REPORT_DONE=
 
 # result ok|fail|skip DESCRIPTION [DETAILS]: one TAP line, details as indented comments.  A skip
 # is a failure: every test must run.
@@ -93,28 +98,35 @@ step() {
 }
 failed() { [ "$STEP_RC" != 0 ]; }
 
-# The end of a lane: the plan, "N passed, N failed" last, and the exit status.  A lane that
-# prints more at the end defines its own finish() and ends it with tap_finish.
-tap_finish() {
+# The end of a lane: the plan, "N passed, N failed" last; the status says whether all passed.  A
+# lane's last command is finish (so its status is the lane's: not exit, after which shellcheck
+# takes the functions that only step runs for unreachable); "failed && stop" ends a lane early.
+# A lane that prints more at the end defines its own finish() and ends it with tap_end.
+tap_end() {
 	echo "# logs: $OUT"
 	echo "1..$N"
 	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" = 0 ] && exit 0
-	exit 1
+	[ "$FAIL" = 0 ]
 }
-finish() { tap_finish; }
+tap_finish() { tap_end; exit; }
+finish() { tap_end; }
+stop() { finish; exit; }
 
-# Common start of check.sh and demo.sh.
-setup_start() {
-	[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mknod)"
+# lane_start: the start of every lane (root, progress on fd 4, an empty $LOG).
+lane_start() {
+	[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mount, mknod)"
 	exec 4>&1
 	mkdir -p "$CACHE" "$OUT"
-	# One run at a time per cache: runs share the chroots, and two emulated guests on a
-	# small machine would only slow each other into timeouts.
-	exec 9>"$CACHE/lock"
-	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
 	: >"$LOG"
 }
+# guest_lock: one guest at a time per cache: runs share the chroots, and two emulated guests on
+# a small machine would only slow each other into timeouts.  Held until the lane ends (or
+# "exec 9>&-").
+guest_lock() {
+	exec 9>"$CACHE/lock"
+	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
+}
+setup_start() { lane_start; guest_lock; }
 
 # The host's apt, one lane at a time (.ci/run prepares the matrix's caches while the debug lane
 # runs).
@@ -141,27 +153,19 @@ install_missing() {
 	host_apt install -y --no-install-recommends "${missing[@]}"
 }
 
-# First non-security Debian archive URI the host's apt uses (deb822 or one-line format).
+# The first Debian archive URI the host's apt uses (deb822 or one-line format): the first
+# non-security one, or with "security" the security archive.
 debian_mirror() {
-	local m
+	local m v=-v
+	[ "${1:-}" != security ] || v=
 	m=$({ cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '$1 == "URIs:" { print $2 }'
 	      cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
 		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }'
-	    } | grep -v security | head -n 1) || true
-	[ -n "$m" ] || die "no Debian mirror found in the host's apt sources"
+	    } | grep $v security | head -n 1) || true
+	[ -n "$m" ] || die "no Debian ${1:-} archive found in the host's apt sources"
 	echo "$m"
 }
-
-# The security archive the host's apt uses (same formats as above).
-debian_security_mirror() {
-	local m
-	m=$({ cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '$1 == "URIs:" { print $2 }'
-	      cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }'
-	    } | grep security | head -n 1) || true
-	[ -n "$m" ] || die "no Debian security archive found in the host's apt sources"
-	echo "$m"
-}
+debian_security_mirror() { debian_mirror security; }
 
 # Apt sources a lane's chroot has besides its base suite: the security archive of a stable
 # suite, and for a lane SUITE-backports that backports suite (its kernel comes from there).
@@ -183,9 +187,36 @@ in_root() {
 		"$@"
 		return
 	fi
-	unshare -m -- sh -ec 'r=$1; shift; mount -t proc proc "$r/proc"
-		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
+	unshare -m --mount-proc="$root/proc" chroot "$root" /usr/bin/env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# debian_root ROOT SUITE: a new minbase Debian SUITE (a lane SUITE-backports: SUITE with its
+# backports, see chroot_sources) at ROOT, with the host's mirror.
+debian_root() {
+	local root=$1 suite=$2
+	say "debootstrap $suite for $(basename "$root") (a few minutes)"
+	rm -rf "$root"
+	mkdir -p "$(dirname "$root")"
+	quiet debootstrap --variant=minbase "${suite%-backports}" "$root" "$(debian_mirror)"
+	echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
+	chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
+}
+
+# root_install ROOT [--upgrade] APT-GET-INSTALL-ARGS...: ROOT's package lists updated (with
+# --upgrade its packages too), the packages installed, what is no longer needed removed.
+root_install() {
+	local root=$1
+	shift
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	quiet in_root "$root" apt-get update
+	if [ "$1" = --upgrade ]; then
+		shift
+		quiet in_root "$root" apt-get dist-upgrade -y --no-install-recommends
+	fi
+	quiet in_root "$root" apt-get install -y --no-install-recommends "$@"
+	quiet in_root "$root" apt-get autoremove -y --purge
+	quiet in_root "$root" apt-get clean
 }
 
 # Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed; a lane
@@ -198,30 +229,84 @@ setup_chroot() {
 	[ "${suite%-backports}" = "$suite" ] || target=(-t "$suite")
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
-		say "debootstrap $suite (a minute or two)"
-		rm -rf "$root"
-		mkdir -p "$(dirname "$root")"
-		quiet debootstrap --variant=minbase "${suite%-backports}" "$root" "$(debian_mirror)"
-		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
-		chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
+		debian_root "$root" "$suite"
 	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
 		say "updating the $suite chroot"
 		rm "$stamp"
 	else
 		return 0
 	fi
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	quiet in_root "$root" apt-get update
-	quiet in_root "$root" apt-get install -y --no-install-recommends "${target[@]}" \
-		linux-headers-amd64 make
-	quiet in_root "$root" apt-get autoremove -y --purge
-	quiet in_root "$root" apt-get clean
+	root_install "$root" "${target[@]}" linux-headers-amd64 make
 	touch "$stamp"
 }
 
+# stock_kernel ROOT DIR: DIR/vmlinuz and DIR/initrd, the kernel and initramfs-tools initrd that
+# ROOT's linux-image-amd64 installed, and DIR/abi, its ABI name.
+stock_kernel() {
+	local root=$1 dir=$2 abi f
+	abi=$(kernel_abi "$root")
+	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $root"
+	echo "$abi" >"$dir/abi"
+	for f in "$root/boot/vmlinuz-$abi" "$root/usr/lib/modules/$abi/vmlinuz" ""; do
+		[ -z "$f" ] || [ ! -s "$f" ] || break
+	done
+	[ -n "$f" ] || die "no vmlinuz of $abi in $root"
+	cp "$f" "$dir/vmlinuz"
+	[ -s "$root/boot/initrd.img-$abi" ] || die "no initrd.img-$abi in $root/boot"
+	cp "$root/boot/initrd.img-$abi" "$dir/initrd"
+}
+
+# make_disk ROOT DIR LABEL MB [CMD...]: DIR/disk.img, an ext4 image (LABEL, MB free) of ROOT
+# overlaid with DIR/ovl/upper (which the caller filled), after CMD ran in it (tools/vm/make-disk).
+# The cached ROOT is left as it was.
+make_disk() {
+	local root=$1 ovl=$2/ovl img=$2/disk.img
+	shift 2
+	mkdir -p "$ovl/upper" "$ovl/work" "$ovl/merged"
+	rm -f "$img"
+	unshare -m -- "$VMDIR/make-disk" "$root" "$ovl" "$img" "$@"
+	rm -rf "$ovl"
+}
+
+# boot_disk DIR MEM INIT WHAT: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of memory and
+# DIR/disk.img as the root, INIT its PID 1; say how long it ran.  The status is boot's.
+boot_disk() {
+	local BOOT_MEM=$2 BOOT_APPEND="root=/dev/vda rw init=$3" t0=$SECONDS rc=0
+	local BOOT_QEMU=(-drive "file=$1/disk.img,format=raw,if=virtio,cache=unsafe")
+	say "$(basename "$1"): booting $(cat "$1/abi") $4"
+	boot "$1" check || rc=$?
+	echo "# $(basename "$1"): the guest ran $((SECONDS - t0)) s"
+	return "$rc"
+}
+
+# intree_ko ABI OUT: OUT, the kernel ABI's own ntsync.ko, uncompressed, as fetch_kernel kept it;
+# fails if the kernel ships none.
+intree_ko() {
+	local ko
+	ko=$(find "$CACHE/kernels/$1/modules/$1/" -name 'ntsync.ko*' | head -n 1)
+	[ -n "$ko" ] || return 1
+	case $ko in
+	*.xz)  xz -dc "$ko" ;;
+	*.zst) install_missing zstd; zstd -qdc "$ko" ;;
+	*.gz)  gzip -dc "$ko" ;;
+	*)     cat "$ko" ;;
+	esac >"$2"
+	[ "$(modinfo -F name "$2")" = ntsync ] || die "$ko is not an ntsync module"
+}
+
+# The median every analysis uses, prepended to awk programs: median(A, N) of A[1..N], sorted.
+# shellcheck disable=SC2034  # (the lanes' awk programs use it)
+AWK_MEDIAN='
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+'
+
 # Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-amd64 pulls in.
 kernel_abi() {
-	in_root "$1" dpkg-query -W -f='${Depends}\n' linux-headers-amd64 | tr ',' '\n' |
+	in_root "$1" dpkg-query -W -f="\${Depends}\n" linux-headers-amd64 | tr ',' '\n' |
 		sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
 }
 
@@ -244,7 +329,7 @@ fetch_kernel() {
 	for pkg in "linux-image-$abi" "linux-binary-$abi" "linux-modules-$abi" "linux-base-$abi" \
 		   "linux-image-$abi-unsigned"; do
 		[ -z "$member" ] || [ "$pkg" != "linux-image-$abi-unsigned" ] || break
-		in_root "$root" sh -c "cd /tmp/ntsync-dl && apt-get download $pkg" >>"$LOG" 2>&1 || continue
+		in_root "$root" env -C /tmp/ntsync-dl apt-get download "$pkg" >>"$LOG" 2>&1 || continue
 		deb=$(ls "$dl"/*.deb)
 		dpkg-deb --fsys-tarfile "$deb" | tar -t >"$dl/list"
 		if [ -z "$member" ] &&
@@ -346,17 +431,18 @@ harness_dir() {
 	echo "$d"
 }
 
-# make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init, DIR/ntsync.ko, the payload
-# binaries (run in order by /init) and the module's identity for /init to check.  A PAYLOAD
-# written +FILE is copied to / but not run (a helper the payload programs use).
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init (INITRD_INIT, by default
+# tools/vm/guest-init) and the guests' shared /guest-lib.sh, DIR/ntsync.ko, the payload binaries
+# (run in order by /init) and the module's identity for /init to check.  A PAYLOAD written +FILE
+# is copied to / but not run (a helper the payload programs use).
 make_initrd() {
 	local dir=$1 st=$1/initrd.d p id
 	shift
 	rm -rf "$st"
 	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
 	cp /bin/busybox "$st/bin/busybox"
-	cp "$VMDIR/guest-init" "$st/init"
-	chmod 755 "$st/init"
+	install -m 755 "${INITRD_INIT:-$VMDIR/guest-init}" "$st/init"
+	cp "$VMDIR/guest-lib.sh" "$st/guest-lib.sh"
 	mknod -m 600 "$st/dev/console" c 5 1
 	cp "$dir/ntsync.ko" "$st/ntsync.ko"
 	# (bookworm's readelf exits 1 on notes of newer toolchains, yet prints the build ID)
@@ -393,6 +479,7 @@ payload_output() {
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
 # of timeout (124: the guest did not end in time).  A lane may set BOOT_MEM (default 2G),
 # BOOT_QEMU (more QEMU arguments, e.g. a disk) and BOOT_APPEND (more kernel arguments).
+# shellcheck disable=SC2034  # (BOOT_QEMU: used below, a lane may set it; shellcheck cannot tell)
 BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND=
 boot() {
 	local dir=$1 mode=$2 console=$1/console.log rc=0
@@ -519,10 +606,11 @@ prog_exit() {
 	fi
 }
 
-# guest_end PREFIX DIR BOOT-STATUS DONE: the guest got to its end marker (DONE non-empty) and
-# QEMU exited in time; its kernel log, from the module's load on, holds no report.
+# guest_end PREFIX DIR BOOT-STATUS [DONE]: the guest got to its end marker (DONE non-empty; by
+# default parse_runs' REPORT_DONE) and QEMU exited in time; its kernel log, from the module's load
+# on, holds no report.
 guest_end() {
-	local p=$1 dir=$2 brc=$3 done=$4 bad
+	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad
 	if [ -n "$done" ] && [ "$brc" = 0 ]; then
 		result ok "$p: guest finished"
 	else

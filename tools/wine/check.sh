@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck disable=SC2317  # (functions run through step look unreachable)
 # make check-wine: a real Wine on /dev/ntsync, judged by Wine's own conformance tests.
 #
 # Wine (tools/wine/build.sh: built once in a bookworm chroot against our uapi header, cached) is
@@ -86,28 +85,13 @@ wine_root() {
 	   [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
 		return 0
 	fi
-	if [ ! -x "$root/usr/sbin/dkms" ]; then
-		say "$lane: debootstrap and the stock kernel for the Wine guest (a few minutes)"
-		rm -rf "$root"
-		mkdir -p "$(dirname "$root")"
-		quiet debootstrap --variant=minbase "$lane" "$root" "$(debian_mirror)"
-		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
-		chroot_sources "$lane" >"$root/etc/apt/sources.list.d/ntsync.list"
-	else
-		say "$lane: updating the Wine guest's root"
-	fi
+	[ -x "$root/usr/sbin/dkms" ] || debian_root "$root" "$lane"
+	say "$lane: updating the Wine guest's root"
 	rm -f "$stamp"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	quiet in_root "$root" apt-get update
-	quiet in_root "$root" apt-get dist-upgrade -y --no-install-recommends
-	quiet in_root "$root" apt-get install -y --no-install-recommends "${ROOT_PKGS[@]}"
+	root_install "$root" --upgrade "${ROOT_PKGS[@]}"
 	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
 	# longer ships that script.
-	if [ ! -x "$root/etc/init.d/kmod" ]; then
-		quiet in_root "$root" apt-get install -y --no-install-recommends systemd
-	fi
-	quiet in_root "$root" apt-get autoremove -y --purge
-	quiet in_root "$root" apt-get clean
+	[ -x "$root/etc/init.d/kmod" ] || root_install "$root" systemd
 	in_root "$root" id wine >/dev/null 2>&1 ||
 		quiet in_root "$root" useradd -m -u 1000 -s /bin/bash wine
 	# Wine, as its make install-lib put it under /usr/local, and its tests.
@@ -122,22 +106,11 @@ wine_root() {
 # guest's scripts and wine-bench.exe), DIR/vmlinuz and DIR/initrd (the root's stock kernel and
 # initramfs), DIR/abi.
 wine_image() {
-	local lane=$1 dir=$2 root=$CACHE/chroots/wine-$1 ovl=$2/ovl abi lib f
-	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $root"
-	echo "$abi" >"$dir/abi"
-	for f in "$root/boot/vmlinuz-$abi" "$root/usr/lib/modules/$abi/vmlinuz" ""; do
-		[ -z "$f" ] || [ ! -s "$f" ] || break
-	done
-	[ -n "$f" ] || die "no vmlinuz of $abi in $root"
-	cp "$f" "$dir/vmlinuz"
-	[ -s "$root/boot/initrd.img-$abi" ] || die "no initrd.img-$abi in $root/boot"
-	cp "$root/boot/initrd.img-$abi" "$dir/initrd"
-	rm -rf "$ovl"
-	mkdir -p "$ovl/upper/root" "$ovl/work" "$ovl/merged"
-	lib=$ovl/upper/usr/local/lib/ntsync-wine
-	mkdir -p "$lib"
-	cp -a "$OUT/src" "$ovl/upper/root/ntsync-src"
+	local lane=$1 dir=$2 root=$CACHE/chroots/wine-$1 lib=$2/ovl/upper/usr/local/lib/ntsync-wine
+	stock_kernel "$root" "$dir"
+	rm -rf "$dir/ovl"
+	mkdir -p "$lib" "$dir/ovl/upper/tmp"
+	cp -a "$OUT/src" "$dir/ovl/upper/tmp/ntsync-src"
 	cp "$OUT/bin/wine-bench.exe" "$lib/"
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes "$lane")"
@@ -146,8 +119,9 @@ wine_image() {
 		BENCH_ROUNDS=$BENCH_ROUNDS
 		BENCH_SCALE=$BENCH_SCALE
 	EOF
-	unshare -m -- bash "$here/make-image" "$root" "$ovl" "$dir/disk.img" "$abi"
-	rm -rf "$ovl"
+	# Room for the prefixes the guest makes (a prepared one and its copies), about 200 MB each.
+	make_disk "$root" "$dir" wine-root 1536 bash /tmp/ntsync-src/tools/wine/root-setup \
+		/tmp/ntsync-src "$(cat "$dir/abi")"
 }
 
 # build_bench: $OUT/bin/wine-bench.exe with the Wine build chroot's mingw compiler.
@@ -294,14 +268,9 @@ bench_table() {
 	[ -s "$f" ] || return 0
 	echo "#"
 	echo "# wine-bench on $lane ($(cat "$OUT/$lane/abi")), QEMU TCG 2 vCPUs, one boot, $BENCH_ROUNDS rounds alternating the modes; median ns per operation"
-	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" '
+	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" "$AWK_MEDIAN"'
 		{ v[$3 SUBSEP $1] = v[$3 SUBSEP $1] " " $4; if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
-		function median(s,   a, k, i, j, t) {
-			k = split(s, a, " ")
-			for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-			if (!k) return ""
-			return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-		}
+		function median_of(s,   a) { return median(a, split(s, a, " ")) }
 		END {
 			nm = split(modes, M, " ")
 			hdr = "| case |"; sep = "|---|"
@@ -310,7 +279,7 @@ bench_table() {
 			print "# " hdr; print "# " sep
 			for (c = 1; c <= n; c++) {
 				row = "| `" order[c] "` |"
-				for (i = 1; i <= nm; i++) { med[M[i]] = median(v[order[c] SUBSEP M[i]]); row = row " " sprintf("%.0f", med[M[i]]) " |" }
+				for (i = 1; i <= nm; i++) { med[M[i]] = median_of(v[order[c] SUBSEP M[i]]); row = row " " sprintf("%.0f", med[M[i]]) " |" }
 				for (i = 1; i <= nm; i++) if (M[i] != "ours")
 					row = row (med["ours"] > 0 ? sprintf(" **%.1fx** |", med[M[i]] / med["ours"]) : " - |")
 				print "# " row
@@ -325,25 +294,22 @@ finish() {
 	local lane
 	three_way_table
 	for lane in "${LANES[@]}"; do bench_table "$lane"; done
-	tap_finish
+	tap_end
 }
 
 # --- the run -----------------------------------------------------------------------------------
 
-[ "$(id -u)" = 0 ] || die "must run as root (apt-get, debootstrap, chroot, mount)"
-exec 4>&1
-mkdir -p "$CACHE" "$OUT"
 LOG=$OUT/prepare.log
-: >"$LOG"
+lane_start
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing qemu-system-x86 debootstrap e2fsprogs \
 	xz-utils util-linux
-failed && finish
+failed && stop
 step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
-failed && finish
+failed && stop
 # The long pole: 5 to 20 minutes on 2 cores when not cached.  No lock is held meanwhile.
 step "Wine built against our linux/ntsync.h (HAVE_LINUX_NTSYNC_H)" "$OUT/wine.log" wine_built
-failed && finish
+failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
 bench_built=$STEP_RC
@@ -362,20 +328,14 @@ for lane in "${LANES[@]}"; do
 done
 
 # Only the guests hold the lock that serialises the lanes' QEMU runs.
-setup_start
-BOOT_MEM=3G
-BOOT_APPEND="root=/dev/vda rw init=/usr/local/lib/ntsync-wine/guest-init"
+guest_lock
 for lane in "${ready[@]}"; do
 	d=$OUT/$lane
-	BOOT_QEMU=(-drive "file=$d/disk.img,format=raw,if=virtio,cache=unsafe")
-	say "$lane: booting $(cat "$d/abi") with Wine (about 10 minutes)"
-	t0=$SECONDS
 	brc=0
-	boot "$d" check || brc=$?
-	echo "# $lane: the guest ran $((SECONDS - t0)) s"
+	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" || brc=$?
 	parse_runs "$lane" "$d"
 	parse_wine "$lane" "$d"
-	guest_end "$lane" "$d" "$brc" "$REPORT_DONE"
+	guest_end "$lane" "$d" "$brc"
 	grep '^@@bench ' "$d/results.log" | cut -d' ' -f2- >"$d/bench.txt" || true
 done
 exec 9>&-
