@@ -42,16 +42,22 @@ SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
 build_selftests() {
-	local h b built
+	local h
 	h=$(harness_dir)
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
 	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
-	built=$(find "$OUT/bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+	check_selftests "$OUT/bin"
+}
+
+# check_selftests DIR: DIR holds exactly the suites' programs, all static.
+check_selftests() {
+	local bin=$1 b built
+	built=$(find "$bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
 		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
 	for b in "${SUITES[@]}"; do
-		if readelf -l "$OUT/bin/$b" | grep -q 'program interpreter'; then
+		if readelf -l "$bin/$b" | grep -q 'program interpreter'; then
 			die "$b is not a static binary"
 		fi
 	done
@@ -188,24 +194,35 @@ in_root() {
 			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
 }
 
-# Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed; a lane
+# A chroot is named after its lane: SUITE, or SUITE-rt for that suite's PREEMPT_RT kernel
+# (linux-headers-rt-amd64), or SUITE-arm64 for its arm64 kernel (an arm64 chroot, run under
+# qemu-user emulation through binfmt_misc: see arm64_host in tools/matrix/arm64.sh).
+lane_suite() { case $1 in *-rt|*-arm64) echo "${1%-*}" ;; *) echo "$1" ;; esac; }
+lane_arch() { case $1 in *-arm64) echo arm64 ;; *) echo amd64 ;; esac; }
+# The kernel flavour, as in Debian's metapackages linux-image-FLAVOUR, linux-headers-FLAVOUR.
+lane_flavour() { case $1 in *-rt) echo rt-amd64 ;; *-arm64) echo arm64 ;; *) echo amd64 ;; esac; }
+
+# Chroot of a Debian suite with linux-headers-FLAVOUR (and so the kernel's gcc) installed; a lane
 # SUITE-backports is a SUITE chroot whose kernel headers come from SUITE-backports.  The
 # stamp .ntsync-ok is written last and removed while the chroot changes; a chroot without it,
 # or without make and the headers, is rebuilt from scratch.  Refreshed once a day.
 setup_chroot() {
-	local suite=$1 root=$CACHE/chroots/$1 abi target=()
+	local lane=$1 suite root=$CACHE/chroots/$1 abi target=() arch
 	local stamp=$root/.ntsync-ok
+	suite=$(lane_suite "$lane")
+	arch=$(lane_arch "$lane")
 	[ "${suite%-backports}" = "$suite" ] || target=(-t "$suite")
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
-		say "debootstrap $suite (a minute or two)"
+		say "debootstrap $suite for $arch (a minute or two; more under emulation)"
 		rm -rf "$root"
 		mkdir -p "$(dirname "$root")"
-		quiet debootstrap --variant=minbase "${suite%-backports}" "$root" "$(debian_mirror)"
+		quiet debootstrap --arch="$arch" --variant=minbase "${suite%-backports}" "$root" \
+			"$(debian_mirror)"
 		echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
 		chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
 	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
-		say "updating the $suite chroot"
+		say "updating the $lane chroot"
 		rm "$stamp"
 	else
 		return 0
@@ -213,16 +230,17 @@ setup_chroot() {
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	quiet in_root "$root" apt-get update
 	quiet in_root "$root" apt-get install -y --no-install-recommends "${target[@]}" \
-		linux-headers-amd64 make
+		"linux-headers-$(lane_flavour "$lane")" make
 	quiet in_root "$root" apt-get autoremove -y --purge
 	quiet in_root "$root" apt-get clean
 	touch "$stamp"
 }
 
-# Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-amd64 pulls in.
+# Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-FLAVOUR pulls in,
+# the flavour being that of the lane ROOT is named after (amd64 for /).
 kernel_abi() {
-	in_root "$1" dpkg-query -W -f='${Depends}\n' linux-headers-amd64 | tr ',' '\n' |
-		sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
+	in_root "$1" dpkg-query -W -f='${Depends}\n' "linux-headers-$(lane_flavour "${1##*/}")" |
+		tr ',' '\n' | sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
 }
 
 # fetch_kernel ROOT ABI: $CACHE/kernels/ABI/vmlinuz, downloaded with ROOT's apt from the packages
@@ -346,7 +364,7 @@ harness_dir() {
 	echo "$d"
 }
 
-# make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init, DIR/ntsync.ko, the payload
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init, DIR/ntsync.ko, the payload
 # binaries (run in order by /init) and the module's identity for /init to check.  A PAYLOAD
 # written +FILE is copied to / but not run (a helper the payload programs use).
 make_initrd() {
@@ -354,7 +372,7 @@ make_initrd() {
 	shift
 	rm -rf "$st"
 	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
-	cp /bin/busybox "$st/bin/busybox"
+	cp "${INITRD_BUSYBOX:-/bin/busybox}" "$st/bin/busybox"
 	cp "$VMDIR/guest-init" "$st/init"
 	chmod 755 "$st/init"
 	mknod -m 600 "$st/dev/console" c 5 1
@@ -392,15 +410,28 @@ payload_output() {
 # output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
 # of timeout (124: the guest did not end in time).  A lane may set BOOT_MEM (default 2G),
-# BOOT_QEMU (more QEMU arguments, e.g. a disk) and BOOT_APPEND (more kernel arguments).
-BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND=
+# BOOT_QEMU (more QEMU arguments, e.g. a disk), BOOT_APPEND (more kernel arguments) and
+# BOOT_ARCH (x86_64, the default, or arm64: qemu-system-aarch64 -M virt -cpu max, the console on
+# its PL011 and the report on a PCI 16550, which /init is told is /dev/ttyS0).
+BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND='' BOOT_ARCH=x86_64
 boot() {
-	local dir=$1 mode=$2 console=$1/console.log rc=0
-	local cmd=(timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2
+	local dir=$1 mode=$2 console=$1/console.log rc=0 sys con report append=$BOOT_APPEND
+	case $BOOT_ARCH in
+	arm64)
+		sys=(qemu-system-aarch64 -M virt -cpu max) con=ttyAMA0
+		# shellcheck disable=SC2054  # (QEMU's option syntax has commas)
+		report=(-chardev "file,id=report,path=$dir/results.log"
+			-device pci-serial,chardev=report)
+		append="ntsync_report=/dev/ttyS0${append:+ $append}" ;;
+	*)
+		sys=(qemu-system-x86_64) con=ttyS0
+		report=(-serial "file:$dir/results.log") ;;
+	esac
+	local cmd=(timeout --foreground -k 10 "$TIMEOUT" "${sys[@]}" -accel tcg -smp 2
 		   -m "$BOOT_MEM" "${BOOT_QEMU[@]}"
-		   -nographic -monitor none -serial stdio -serial "file:$dir/results.log" -no-reboot
+		   -nographic -monitor none -serial stdio "${report[@]}" -no-reboot
 		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
-		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${BOOT_APPEND:+ $BOOT_APPEND}")
+		   -append "console=$con panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${append:+ $append}")
 	rm -f "$dir/results.log"
 	if [ "$mode" = demo ]; then   # live: only what the payload prints
 		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}
