@@ -24,8 +24,10 @@
 # run and builds or boots nothing: .ci/run does that in the background while the debug lane
 # compiles its kernels.
 #
-#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid;
-#                    "" for none)
+#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
+#                    bookworm-rt trixie-backports-rt bookworm-arm64; "" for none; the other arm64
+#                    kernels, not in the default for time: bookworm-backports-arm64
+#                    trixie-backports-arm64)
 #   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
 #   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
 #   <repo>/build/matrix here.
@@ -36,7 +38,7 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 # shellcheck source=tools/matrix/arm64.sh
 . "$(dirname "${BASH_SOURCE[0]}")/arm64.sh"
 
-read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid}"
+read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid bookworm-rt trixie-backports-rt bookworm-arm64}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
@@ -508,6 +510,10 @@ if [ "${1:-}" = --prepare ]; then
 		step "$lane: chroot, kernel headers and image" "$OUT/prepare/$lane/prepare.log" \
 			matrix_prepare "$lane" "$OUT/prepare/$lane"
 	done
+	if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
+		step "the chroot with the arm64 cross compilers" "$OUT/prepare/arm64-cross.log" \
+			arm64_cross_chroot
+	fi
 	tap_finish
 fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree

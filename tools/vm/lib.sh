@@ -214,7 +214,7 @@ setup_chroot() {
 	[ "${suite%-backports}" = "$suite" ] || target=(-t "$suite")
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
-		say "debootstrap $suite for $arch (a minute or two; more under emulation)"
+		say "debootstrap $suite for $arch (a minute or two; arm64, emulated: about 9 in all)"
 		rm -rf "$root"
 		mkdir -p "$(dirname "$root")"
 		quiet debootstrap --arch="$arch" --variant=minbase "${suite%-backports}" "$root" \
