@@ -87,3 +87,30 @@ arm64_programs() {
 		echo "${b##*/}: $m"
 	done
 }
+
+# arm64_image VMLINUZ DEST: the kernel as qemu-system-aarch64 -kernel boots it.  Debian's arm64
+# vmlinuz is a plain Image in bookworm; an EFI zboot image ("MZ", then "zimg": the compressed
+# Image at the offset and of the size in the next two little-endian words, its compression named
+# at byte 24) is unpacked, since QEMU 7.2 cannot boot one, and so is a gzip'd Image.
+arm64_image() {
+	local src=$1 dst=$2 off size comp
+	rm -f "$dst"
+	if [ "$(head -c 8 "$src" | od -An -c | tr -d ' \n')" = 'MZ\0\0zimg' ]; then
+		off=$(od -An -t u4 -j 8 -N 4 "$src" | tr -d ' ')
+		size=$(od -An -t u4 -j 12 -N 4 "$src" | tr -d ' ')
+		comp=$(head -c 32 "$src" | tail -c 8 | tr -d '\0')
+		echo "$src: EFI zboot, $comp, $size bytes at $off"
+		case $comp in
+		gzip) tail -c +$((off + 1)) "$src" | head -c "$size" | gzip -dc >"$dst" ;;
+		zstd) tail -c +$((off + 1)) "$src" | head -c "$size" | zstd -qdc >"$dst" ;;
+		*) die "$src: EFI zboot compressed with $comp" ;;
+		esac
+	elif [ "$(head -c 2 "$src" | od -An -t x1 | tr -d ' \n')" = 1f8b ]; then
+		echo "$src: gzip'd Image"
+		gzip -dc "$src" >"$dst"
+	else
+		ln -s "$src" "$dst"
+	fi
+	od -An -c -j 56 -N 4 "$dst" | tr -d ' \n' | grep -qx 'ARMd' ||
+		die "$dst is not an arm64 Image (no ARM\\x64 magic at byte 56)"
+}

@@ -79,7 +79,11 @@ matrix_prepare() {
 	echo "$root" >"$dir/root"
 	echo "$abi" >"$dir/abi"
 	lane_arch "$lane" >"$dir/arch"
-	ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	if [ "$(lane_arch "$lane")" = arm64 ]; then
+		arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	else
+		ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	fi
 	in_root "$root" sh -c "grep -o 'gcc-[0-9]*' /usr/src/linux-headers-$abi/.kernelvariables ||
 		sed -n 's/^CONFIG_CC_VERSION_TEXT=\"\(.*\)\"/\1/p' /usr/src/linux-headers-$abi/.config" |
 		head -n 1 | sed 's/^\(gcc-[0-9]*\).*/\1/; s/^gcc ([^)]*) \([0-9]*\).*/gcc-\1/' >"$dir/cc"
