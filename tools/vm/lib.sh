@@ -364,9 +364,10 @@ harness_dir() {
 	echo "$d"
 }
 
-# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init, DIR/ntsync.ko, the payload
-# binaries (run in order by /init) and the module's identity for /init to check.  A PAYLOAD
-# written +FILE is copied to / but not run (a helper the payload programs use).
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init,
+# DIR/ntsync.ko, the payload binaries (run in order by /init) and the module's identity for /init
+# to check.  A PAYLOAD written +FILE is copied to / but not run (a helper the payload programs
+# use).
 make_initrd() {
 	local dir=$1 st=$1/initrd.d p id
 	shift
