@@ -37,7 +37,8 @@ arm64_host() {
 arm64_cross_chroot() {
 	local root=$CACHE/chroots/arm64-cross
 	if [ -e "$root/.ntsync-ok" ] && [ -z "$(find "$root/.ntsync-ok" -mmin +1440)" ] &&
-	   [ -x "$root/usr/bin/aarch64-linux-gnu-gcc" ] && [ -x "$root/usr/bin/arm-linux-gnueabihf-gcc" ]; then
+	   [ -x "$root/usr/bin/aarch64-linux-gnu-gcc" ] &&
+	   [ -x "$root/usr/bin/arm-linux-gnueabihf-gcc" ]; then
 		return 0
 	fi
 	if [ ! -x "$root/usr/bin/apt-get" ]; then

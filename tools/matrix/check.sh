@@ -38,7 +38,9 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 # shellcheck source=tools/matrix/arm64.sh
 . "$(dirname "${BASH_SOURCE[0]}")/arm64.sh"
 
-read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid bookworm-rt trixie-backports-rt bookworm-arm64}"
+DEFAULT_LANES="bullseye bookworm bookworm-backports trixie-backports sid"
+DEFAULT_LANES+=" bookworm-rt trixie-backports-rt bookworm-arm64"
+read -r -a LANES <<<"${NTSYNC_LANES-$DEFAULT_LANES}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
