@@ -4,8 +4,10 @@
 # single-quoted scripts run inside chroots)
 # make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
 # distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
-# suite's linux-headers-amd64 and so the kernel's own compiler; or "clang", a kernel built here with
-# LLVM=1 in a bookworm chroot with clang, see tools/debug/clang.sh):
+# suite's linux-headers-amd64 and so the kernel's own compiler; SUITE-rt: the suite's PREEMPT_RT
+# kernel, linux-headers-rt-amd64; SUITE-arm64: its arm64 kernel, in an arm64 chroot under
+# qemu-user emulation, booted with qemu-system-aarch64, see tools/matrix/arm64.sh; or "clang", a
+# kernel built here with LLVM=1 in a bookworm chroot with clang, see tools/debug/clang.sh):
 #   - build the module warning-free at W=1;
 #   - "make dkms-install KVER=<kernel>" in a throw-away overlay of the chroot, where the kernel's
 #     own ntsync.ko (if any) and modules.* are installed too; check the DKMS and module versions,
@@ -24,7 +26,9 @@
 # compiles its kernels.
 #
 #   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
-#                    clang; "" for none).  "clang" is a kernel built with LLVM=1 from the debug
+#                    bookworm-rt trixie-backports-rt bookworm-arm64 clang; "" for none; the other
+#                    arm64 kernels, not in the default for time: bookworm-backports-arm64
+#                    trixie-backports-arm64).  "clang" is a kernel built with LLVM=1 from the debug
 #                    lane's source (tools/debug/clang.sh; 10-20 minutes the first time): the module
 #                    built with LLVM=1, and DKMS must choose that by itself.
 #   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
@@ -34,13 +38,17 @@ set -euo pipefail
 NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/matrix}
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+# shellcheck source=tools/matrix/arm64.sh
+. "$(dirname "${BASH_SOURCE[0]}")/arm64.sh"
 # (the "clang" lane: a kernel built with LLVM=1 from the debug lane's source)
 # shellcheck source=tools/debug/lib.sh
 . "$REPO/tools/debug/lib.sh"
 # shellcheck source=tools/debug/clang.sh
 . "$REPO/tools/debug/clang.sh"
 
-read -r -a LANES <<<"${NTSYNC_LANES-bullseye bookworm bookworm-backports trixie-backports sid clang}"
+DEFAULT_LANES="bullseye bookworm bookworm-backports trixie-backports sid"
+DEFAULT_LANES+=" bookworm-rt trixie-backports-rt bookworm-arm64 clang"
+read -r -a LANES <<<"${NTSYNC_LANES-$DEFAULT_LANES}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
@@ -54,6 +62,7 @@ show() { sed 's/^/#   /' "$@"; }
 lane_pkgs() {
 	echo dkms
 	[ "$1" != bookworm ] || echo build-essential debhelper dh-dkms
+	[ "$(lane_arch "$1")" = amd64 ] || echo busybox-static
 }
 
 # matrix_prepare LANE DIR: the lane's chroot (tools/vm/lib.sh's setup_chroot) with lane_pkgs,
@@ -75,11 +84,16 @@ matrix_prepare() {
 		touch "$root/.ntsync-ok"
 	fi
 	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $lane"
+	[ -n "$abi" ] || die "cannot resolve linux-headers-$(lane_flavour "$lane") in $lane"
 	fetch_kernel "$root" "$abi"
 	echo "$root" >"$dir/root"
 	echo "$abi" >"$dir/abi"
-	ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	lane_arch "$lane" >"$dir/arch"
+	if [ "$(lane_arch "$lane")" = arm64 ]; then
+		arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	else
+		ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	fi
 	in_root "$root" sh -c "grep -o 'gcc-[0-9]*' /usr/src/linux-headers-$abi/.kernelvariables ||
 		sed -n 's/^CONFIG_CC_VERSION_TEXT=\"\(.*\)\"/\1/p' /usr/src/linux-headers-$abi/.config" |
 		head -n 1 | sed 's/^\(gcc-[0-9]*\).*/\1/; s/^gcc ([^)]*) \([0-9]*\).*/gcc-\1/' >"$dir/cc"
@@ -184,7 +198,7 @@ dkms_lane() {
 
 ntsync_version() { make -s --no-print-directory -C "$OUT/src" version; }
 
-# Static programs every guest gets: the smoke test.
+# Static programs every amd64 guest gets: the smoke test (arm64_programs builds the arm64 ones).
 build_tools() {
 	mkdir -p "$OUT/bin"
 	gcc -O2 -Wall -Wextra -Werror -static -I"$OUT/src/include/uapi" \
@@ -193,21 +207,26 @@ build_tools() {
 
 # matrix_initrd DIR: the lane initramfs (tools/vm/lib.sh's make_initrd: guest-init, our module,
 # the suites and guest-matrix as payload), plus a second cpio archive with the module tree,
-# the host's kmod with its libraries, the smoke test and the expected version.
+# kmod with its libraries, the smoke test and the expected version.  An amd64 guest gets the
+# host's busybox and kmod; an arm64 one those of its chroot.
 matrix_initrd() {
-	local dir=$1 abi x=$1/extra.d f lib
+	local dir=$1 abi x=$1/extra.d f lib root=/ bin=$OUT/bin tools=$OUT/bin
 	abi=$(cat "$dir/abi")
-	make_initrd "$dir" "${SUITES[@]/#/$OUT/bin/}" "$OUT/src/tools/matrix/guest-matrix"
+	if [ "$(cat "$dir/arch")" = arm64 ]; then
+		root=$(cat "$dir/root") bin=$OUT/bin-arm64 tools=$OUT/tools-arm64
+	fi
+	INITRD_BUSYBOX=${root%/}/bin/busybox \
+		make_initrd "$dir" "${SUITES[@]/#/$bin/}" "$OUT/src/tools/matrix/guest-matrix"
 	rm -rf "$x"
 	mkdir -p "$x/lib/modules" "$x/sbin"
 	cp -a "$dir/modtree" "$x/lib/modules/$abi"
-	cp /bin/kmod "$x/sbin/kmod"
+	cp "${root%/}/bin/kmod" "$x/sbin/kmod"
 	for f in modprobe insmod rmmod modinfo lsmod depmod; do ln -s kmod "$x/sbin/$f"; done
-	for lib in $(ldd /bin/kmod | grep -o '/[^ ]*'); do
+	for lib in $(in_root "$root" ldd /bin/kmod | grep -o '/[^ ]*'); do
 		mkdir -p "$x$(dirname "$lib")"
-		cp -L "$lib" "$x$lib"
+		cp -L "${root%/}$lib" "$x$lib"
 	done
-	cp "$OUT/bin/ntsync-smoke" "$x/ntsync-smoke"
+	cp "$tools/ntsync-smoke" "$x/ntsync-smoke"
 	ntsync_version >"$x/matrix.version"
 	(cd "$x" && find . -mindepth 1 | cpio -o -H newc --quiet) >>"$dir/initrd"
 	rm -rf "$x"
@@ -280,6 +299,7 @@ run_lane() {
 	[ "$lane" != clang ] || prep=clang_prepare
 	step "$lane: chroot, kernel headers and image" "$d/prepare.log" $prep "$lane" "$d"
 	failed && return
+	lane_arch "$lane" >"$d/arch"
 	[ ! -e "$d/make-args" ] || read -r -a margs <"$d/make-args"
 	abi=$(cat "$d/abi")
 	SUM[$lane,kernel]=$abi
@@ -299,10 +319,18 @@ run_lane() {
 		grep -E '^make|version' "$d/compiler.log" | sed 's/^/#   /'
 	fi
 	[ "$tests_built" = 0 ] || return
+	if [ "$(cat "$d/arch")" = arm64 ] && [ -z "$ARM64_BUILT" ]; then
+		step "the selftests for arm64 (aarch64 and 32-bit arm, static) and ntsync-smoke" \
+			"$OUT/selftests-arm64.log" arm64_programs
+		ARM64_BUILT=$STEP_RC
+	fi
+	[ "$(cat "$d/arch")" = amd64 ] || [ "$ARM64_BUILT" = 0 ] || return
 	step "$lane: initramfs with the DKMS-installed module and tree" "$d/initrd.log" matrix_initrd "$d"
 	failed && return
 	say "$lane: booting $abi"
 	brc=0
+	BOOT_ARCH=x86_64
+	[ "$(cat "$d/arch")" = amd64 ] || BOOT_ARCH=arm64
 	boot "$d" check || brc=$?
 	parse_lane "$lane" "$d" "$brc"
 	SUM[$lane,time]=$((SECONDS - t0))s
@@ -469,16 +497,16 @@ summary() {
 	local lane c
 	echo "#"
 	echo "# summary (kselftest columns: passed/planned)"
-	printf '# %-19s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' lane kernel compiler W=1 DKMS "64-bit" "32-bit" \
+	printf '# %-25s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' lane kernel compiler W=1 DKMS "64-bit" "32-bit" \
 		"module checks" "vs. kernel's own" time result
 	for lane in "${LANES[@]}"; do
-		printf '# %-19s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' "$lane" "${SUM[$lane,kernel]:-?}" \
+		printf '# %-25s| %-21s| %-8s| %-6s| %-5s| %-8s| %-8s| %-16s| %-19s| %-6s| %s\n' "$lane" "${SUM[$lane,kernel]:-?}" \
 			"${SUM[$lane,cc]:-?}" "${SUM[$lane,w1]:--}" "${SUM[$lane,dkms]:--}" "${SUM[$lane,64]:--}" \
 			"${SUM[$lane,32]:--}" "${SUM[$lane,mod]:--}" "${SUM[$lane,own]:--}" "${SUM[$lane,time]:--}" \
 			"${SUM[$lane,result]:-FAIL}"
 	done
 	for c in "${EXTRAS[@]}"; do
-		printf '# %-19s| %s\n' "$c" "${SUM[extra,$c]:-FAIL}"
+		printf '# %-25s| %s\n' "$c" "${SUM[extra,$c]:-FAIL}"
 	done
 }
 
@@ -497,6 +525,10 @@ T0=$SECONDS   # (not counting the wait for the lock)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
 failed && finish
+if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
+	step "host packages and binfmt_misc for the arm64 lanes" "$OUT/packages-arm64.log" arm64_host
+	failed && finish
+fi
 if [ "${1:-}" = --prepare ]; then
 	# (not the clang kernel: .ci/run prepares while check-debug compiles, and it would compile too)
 	for lane in $(printf '%s\n' "${LANES[@]}" bookworm sid | grep -vx clang | sort -u); do
@@ -504,12 +536,17 @@ if [ "${1:-}" = --prepare ]; then
 		step "$lane: chroot, kernel headers and image" "$OUT/prepare/$lane/prepare.log" \
 			matrix_prepare "$lane" "$OUT/prepare/$lane"
 	done
+	if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
+		step "the chroot with the arm64 cross compilers" "$OUT/prepare/arm64-cross.log" \
+			arm64_cross_chroot
+	fi
 	tap_finish
 fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
 failed && finish
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
+ARM64_BUILT=''
 
 for lane in "${LANES[@]}"; do
 	run_lane "$lane"

@@ -20,7 +20,7 @@ OBSERVE=(ntsync-top-test ntsync-trace-test)
 # build_observe: ntsync-top and its tests, static, into $OUT/bin.
 build_observe() {
 	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
-	static_bins ntsync-top "${OBSERVE[@]}"
+	static_bins "$OUT/bin" ntsync-top "${OBSERVE[@]}"
 }
 
 # intree_module DIR: DIR/ntsync-intree.ko, the lane kernel's own ntsync (uncompressed), if the

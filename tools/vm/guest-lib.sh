@@ -3,7 +3,9 @@
 # The preamble of every guest's PID 1, sourced first (busybox sh: tools/vm/guest-init and
 # tools/bench/guest-init from the initramfs as /guest-lib.sh; bash: tools/trace/guest-init and
 # tools/wine/guest-init from their disk images): the file systems, the report and the end.
-# The report for the host goes to the second serial port, which only the guest's scripts write:
+# The report for the host goes to the second serial port ($REPORT: ntsync_report=DEVICE on the
+# kernel's command line, which the kernel hands to PID 1 as a variable, for a guest without one,
+# arm64's), which only the guest's scripts write:
 #   @@kernel RELEASE, @@check ok|fail NAME [- reason], ... (the guest's own lines)
 #   @@dmesg-begin ... @@dmesg-end, @@done       (guest_done)
 
@@ -13,8 +15,9 @@ mnt sysfs sys /sys
 mnt devtmpfs dev /dev
 mnt tmpfs tmp /tmp
 
-stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null
-exec 3>/dev/ttyS1
+REPORT=${ntsync_report:-/dev/ttyS1}
+stty -F "$REPORT" raw -echo 115200 2>/dev/null
+exec 3>"$REPORT"
 report() { echo "$*" >&3; }
 check() { # NAME STATUS REASON: a check passes if STATUS is 0
 	if [ "$2" = 0 ]; then report "@@check ok $1"; else report "@@check fail $1 - $3"; fi

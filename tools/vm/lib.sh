@@ -43,22 +43,29 @@ SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.
 build_selftests() {
-	local h built
+	local h
 	h=$(harness_dir)
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
 	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$h" OUTPUT="$OUT/bin"
-	built=$(find "$OUT/bin" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
-	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
-		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
-	static_bins "${SUITES[@]}"
+	check_selftests "$OUT/bin"
 }
 
-# static_bins NAME...: each $OUT/bin/NAME is a static binary (the guests have no libc).
+# check_selftests DIR: DIR holds exactly the suites' programs, all static.
+check_selftests() {
+	local built
+	built=$(find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+	[ "$built" = "$(printf '%s\n' "${SUITES[@]}" | sort)" ] ||
+		die "the suite's Makefile built $(echo "$built" | xargs), SUITES says ${SUITES[*]}"
+	static_bins "$1" "${SUITES[@]}"
+}
+
+# static_bins DIR NAME...: each DIR/NAME is a static binary (the guests have no libc).
 static_bins() {
-	local b
+	local dir=$1 b
+	shift
 	for b; do
-		! readelf -l "$OUT/bin/$b" | grep -q 'program interpreter' || die "$b is not a static binary"
+		! readelf -l "$dir/$b" | grep -q 'program interpreter' || die "$b is not a static binary"
 	done
 }
 
@@ -191,14 +198,15 @@ in_root() {
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
 
-# debian_root ROOT SUITE: a new minbase Debian SUITE (a lane SUITE-backports: SUITE with its
-# backports, see chroot_sources) at ROOT, with the host's mirror.
+# debian_root ROOT SUITE [ARCH]: a new minbase Debian SUITE (a lane SUITE-backports: SUITE with
+# its backports, see chroot_sources) for ARCH (default amd64) at ROOT, with the host's mirror.
 debian_root() {
-	local root=$1 suite=$2
-	say "debootstrap $suite for $(basename "$root") (a few minutes)"
+	local root=$1 suite=$2 arch=${3:-amd64}
+	say "debootstrap $suite for $(basename "$root") (a few minutes; arm64, emulated: about 9)"
 	rm -rf "$root"
 	mkdir -p "$(dirname "$root")"
-	quiet debootstrap --variant=minbase "${suite%-backports}" "$root" "$(debian_mirror)"
+	quiet debootstrap --arch="$arch" --variant=minbase "${suite%-backports}" "$root" \
+		"$(debian_mirror)"
 	echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
 	chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
 }
@@ -219,24 +227,33 @@ root_install() {
 	quiet in_root "$root" apt-get clean
 }
 
-# Chroot of a Debian suite with linux-headers-amd64 (and so the kernel's gcc) installed; a lane
+# A chroot is named after its lane: SUITE, or SUITE-rt for that suite's PREEMPT_RT kernel
+# (linux-headers-rt-amd64), or SUITE-arm64 for its arm64 kernel (an arm64 chroot, run under
+# qemu-user emulation through binfmt_misc: see arm64_host in tools/matrix/arm64.sh).
+lane_suite() { case $1 in *-rt|*-arm64) echo "${1%-*}" ;; *) echo "$1" ;; esac; }
+lane_arch() { case $1 in *-arm64) echo arm64 ;; *) echo amd64 ;; esac; }
+# The kernel flavour, as in Debian's metapackages linux-image-FLAVOUR, linux-headers-FLAVOUR.
+lane_flavour() { case $1 in *-rt) echo rt-amd64 ;; *-arm64) echo arm64 ;; *) echo amd64 ;; esac; }
+
+# Chroot of a Debian suite with linux-headers-FLAVOUR (and so the kernel's gcc) installed; a lane
 # SUITE-backports is a SUITE chroot whose kernel headers come from SUITE-backports.  The
 # stamp .ntsync-ok is written last and removed while the chroot changes; a chroot without it,
 # or without make and the headers, is rebuilt from scratch.  Refreshed once a day.
 setup_chroot() {
-	local suite=$1 root=$CACHE/chroots/$1 abi target=()
+	local lane=$1 suite root=$CACHE/chroots/$1 abi target=()
 	local stamp=$root/.ntsync-ok
+	suite=$(lane_suite "$lane")
 	[ "${suite%-backports}" = "$suite" ] || target=(-t "$suite")
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
-		debian_root "$root" "$suite"
+		debian_root "$root" "$suite" "$(lane_arch "$lane")"
 	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
-		say "updating the $suite chroot"
+		say "updating the $lane chroot"
 		rm "$stamp"
 	else
 		return 0
 	fi
-	root_install "$root" "${target[@]}" linux-headers-amd64 make
+	root_install "$root" "${target[@]}" "linux-headers-$(lane_flavour "$lane")" make
 	touch "$stamp"
 }
 
@@ -304,10 +321,11 @@ AWK_MEDIAN='
 	}
 '
 
-# Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-amd64 pulls in.
+# Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-FLAVOUR pulls in,
+# the flavour being that of the lane ROOT is named after (amd64 for /).
 kernel_abi() {
-	in_root "$1" dpkg-query -W -f="\${Depends}\n" linux-headers-amd64 | tr ',' '\n' |
-		sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
+	in_root "$1" dpkg-query -W -f="\${Depends}\n" "linux-headers-$(lane_flavour "${1##*/}")" |
+		tr ',' '\n' | sed -nE 's/^ *linux-headers-([^ ]+).*/\1/p' | head -n 1
 }
 
 # fetch_kernel ROOT ABI: $CACHE/kernels/ABI/vmlinuz, downloaded with ROOT's apt from the packages
@@ -431,7 +449,7 @@ harness_dir() {
 	echo "$d"
 }
 
-# make_initrd DIR PAYLOAD...: DIR/initrd with busybox, /init (INITRD_INIT, by default
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init (INITRD_INIT, by default
 # tools/vm/guest-init) and the guests' shared /guest-lib.sh, DIR/ntsync.ko, the payload binaries
 # (run in order by /init) and the module's identity for /init to check.  A PAYLOAD written +FILE
 # is copied to / but not run (a helper the payload programs use).
@@ -440,7 +458,7 @@ make_initrd() {
 	shift
 	rm -rf "$st"
 	mkdir -p "$st"/{bin,dev,proc,sys,tmp}
-	cp /bin/busybox "$st/bin/busybox"
+	cp "${INITRD_BUSYBOX:-/bin/busybox}" "$st/bin/busybox"
 	install -m 755 "${INITRD_INIT:-$VMDIR/guest-init}" "$st/init"
 	cp "$VMDIR/guest-lib.sh" "$st/guest-lib.sh"
 	mknod -m 600 "$st/dev/console" c 5 1
@@ -478,16 +496,29 @@ payload_output() {
 # output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
 # of timeout (124: the guest did not end in time).  A lane may set BOOT_MEM (default 2G),
-# BOOT_QEMU (more QEMU arguments, e.g. a disk) and BOOT_APPEND (more kernel arguments).
+# BOOT_QEMU (more QEMU arguments, e.g. a disk), BOOT_APPEND (more kernel arguments) and
+# BOOT_ARCH (x86_64, the default, or arm64: qemu-system-aarch64 -M virt -cpu max, the console on
+# its PL011 and the report on a PCI 16550, which /init is told is /dev/ttyS0).
 # shellcheck disable=SC2034  # (BOOT_QEMU: used below, a lane may set it; shellcheck cannot tell)
-BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND=
+BOOT_MEM=2G BOOT_QEMU=() BOOT_APPEND='' BOOT_ARCH=x86_64
 boot() {
-	local dir=$1 mode=$2 console=$1/console.log rc=0
-	local cmd=(timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2
+	local dir=$1 mode=$2 console=$1/console.log rc=0 sys con report append=$BOOT_APPEND
+	case $BOOT_ARCH in
+	arm64)
+		sys=(qemu-system-aarch64 -M virt -cpu max) con=ttyAMA0
+		# shellcheck disable=SC2054  # (QEMU's option syntax has commas)
+		report=(-chardev "file,id=report,path=$dir/results.log"
+			-device pci-serial,chardev=report)
+		append="ntsync_report=/dev/ttyS0${append:+ $append}" ;;
+	*)
+		sys=(qemu-system-x86_64) con=ttyS0
+		report=(-serial "file:$dir/results.log") ;;
+	esac
+	local cmd=(timeout --foreground -k 10 "$TIMEOUT" "${sys[@]}" -accel tcg -smp 2
 		   -m "$BOOT_MEM" "${BOOT_QEMU[@]}"
-		   -nographic -monitor none -serial stdio -serial "file:$dir/results.log" -no-reboot
+		   -nographic -monitor none -serial stdio "${report[@]}" -no-reboot
 		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
-		   -append "console=ttyS0 panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${BOOT_APPEND:+ $BOOT_APPEND}")
+		   -append "console=$con panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${append:+ $append}")
 	rm -f "$dir/results.log"
 	if [ "$mode" = demo ]; then   # live: only what the payload prints
 		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}
