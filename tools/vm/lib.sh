@@ -385,7 +385,7 @@ prepare_kernel() {
 		root=$CACHE/chroots/$lane
 	fi
 	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $lane"
+	[ -n "$abi" ] || die "cannot resolve linux-headers-$(lane_flavour "$lane") in $lane"
 	[ -e "$root/usr/src/linux-headers-$abi/Makefile" ] || die "headers for $abi are not installed"
 	fetch_kernel "$root" "$abi"
 	echo "$root" >"$dir/root"
@@ -449,10 +449,11 @@ harness_dir() {
 	echo "$d"
 }
 
-# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init (INITRD_INIT, by default
-# tools/vm/guest-init) and the guests' shared /guest-lib.sh, DIR/ntsync.ko, the payload binaries
-# (run in order by /init) and the module's identity for /init to check.  A PAYLOAD written +FILE
-# is copied to / but not run (a helper the payload programs use).
+# make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init
+# (INITRD_INIT, by default tools/vm/guest-init) and the guests' shared /guest-lib.sh,
+# DIR/ntsync.ko, the payload binaries (run in order by /init) and the module's identity for /init
+# to check.  A PAYLOAD written +FILE is copied to / but not run (a helper the payload programs
+# use).
 make_initrd() {
 	local dir=$1 st=$1/initrd.d p id
 	shift
