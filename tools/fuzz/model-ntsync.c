@@ -80,9 +80,9 @@ static int model_sem_release(struct m_obj *sem, bool fault, uint32_t count, stru
 	return 0;
 }
 
-/* ntsync_mutex_unlock(): writes {owner, previous count} back (only the count changes). */
-static int model_mutex_unlock(struct m_obj *mutex, bool fault, uint32_t owner,
-			      struct m_written *w)
+/* The checks MUTEX_UNLOCK and MUTEX_KILL share, in the driver's order. */
+static int model_mutex_owner_check(const struct m_obj *mutex, bool fault,
+				   uint32_t owner)
 {
 	if (mutex->type != MUTEX)
 		return -EINVAL;
@@ -92,6 +92,17 @@ static int model_mutex_unlock(struct m_obj *mutex, bool fault, uint32_t owner,
 		return -EINVAL;
 	if (mutex->a != owner)
 		return -EPERM;
+	return 0;
+}
+
+/* ntsync_mutex_unlock(): writes {owner, previous count} back (only the count changes). */
+static int model_mutex_unlock(struct m_obj *mutex, bool fault, uint32_t owner,
+			      struct m_written *w)
+{
+	int ret = model_mutex_owner_check(mutex, fault, owner);
+
+	if (ret)
+		return ret;
 	m_write(w, owner);
 	m_write(w, mutex->b);
 	if (!--mutex->b)
@@ -102,14 +113,10 @@ static int model_mutex_unlock(struct m_obj *mutex, bool fault, uint32_t owner,
 /* ntsync_mutex_kill() */
 static int model_mutex_kill(struct m_obj *mutex, bool fault, uint32_t owner)
 {
-	if (mutex->type != MUTEX)
-		return -EINVAL;
-	if (fault)
-		return -EFAULT;
-	if (!owner)
-		return -EINVAL;
-	if (mutex->a != owner)
-		return -EPERM;
+	int ret = model_mutex_owner_check(mutex, fault, owner);
+
+	if (ret)
+		return ret;
 	mutex->a = mutex->b = 0;
 	mutex->dead = true;
 	return 0;
