@@ -80,8 +80,8 @@ deb:
 	cd build/deb/ntsync-$(VERSION) && dpkg-buildpackage -b -us -uc
 	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb build/deb/ntsync-tools_$(VERSION)_*.deb
 
-# Every Debian stock kernel from 5.10 on, PREEMPT_RT and arm64 ones, DKMS, make install and the
-# .deb; see tools/matrix.
+# Every Debian stock kernel from 5.10 on, PREEMPT_RT and arm64 ones and a clang-built one, DKMS,
+# make install and the .deb; see tools/matrix.
 check-matrix:
 	@bash tools/matrix/check.sh
 
