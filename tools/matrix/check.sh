@@ -61,26 +61,21 @@ show() { sed 's/^/#   /' "$@"; }
 # builds the .deb, build-essential and debhelper with dh-dkms.
 lane_pkgs() {
 	echo dkms
-	[ "$1" != bookworm ] || echo build-essential debhelper dh-dkms
+	[ "$1" != bookworm ] || printf '%s\n' build-essential debhelper dh-dkms
 	[ "$(lane_arch "$1")" = amd64 ] || echo busybox-static
 }
 
 # matrix_prepare LANE DIR: the lane's chroot (tools/vm/lib.sh's setup_chroot) with lane_pkgs,
 # and the kernel image; writes DIR/root, DIR/abi, DIR/vmlinuz like prepare_kernel.
 matrix_prepare() {
-	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi p missing=()
+	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi kh pkgs
 	setup_chroot "$lane"
-	for p in $(lane_pkgs "$lane"); do
-		in_root "$root" dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q 'ok installed' || missing+=("$p")
-	done
-	if [ ${#missing[@]} != 0 ]; then
-		say "$lane: installing ${missing[*]} in the chroot"
+	mapfile -t pkgs < <(lane_pkgs "$lane")
+	missing_pkgs "$root" "${pkgs[@]}"
+	if [ ${#MISSING[@]} != 0 ]; then
+		say "$lane: installing ${MISSING[*]} in the chroot"
 		rm -f "$root/.ntsync-ok"
-		cp /etc/resolv.conf "$root/etc/resolv.conf"
-		quiet in_root "$root" apt-get update
-		quiet in_root "$root" apt-get install -y --no-install-recommends "${missing[@]}"
-		quiet in_root "$root" apt-get clean
+		root_install "$root" "${MISSING[@]}"
 		touch "$root/.ntsync-ok"
 	fi
 	abi=$(kernel_abi "$root")

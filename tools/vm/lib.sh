@@ -149,15 +149,25 @@ apt_update() {
 	APT_UPDATED=1
 }
 
-install_missing() {
-	local p missing=()
+# missing_pkgs ROOT PKG...: MISSING, those of the packages that are not installed in ROOT (/ is
+# the host).
+missing_pkgs() {
+	local root=$1 p
+	shift
+	MISSING=()
 	for p; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+		in_root "$root" dpkg-query -W -f="\${Status}\n" "$p" 2>/dev/null | grep -q 'ok installed' ||
+			MISSING+=("$p")
 	done
-	[ ${#missing[@]} = 0 ] && return 0
-	say "installing: ${missing[*]}"
+}
+
+# install_missing PKG...: the packages the host lacks, installed.
+install_missing() {
+	missing_pkgs / "$@"
+	[ ${#MISSING[@]} = 0 ] && return 0
+	say "installing: ${MISSING[*]}"
 	apt_update
-	host_apt install -y --no-install-recommends "${missing[@]}"
+	host_apt install -y --no-install-recommends "${MISSING[@]}"
 }
 
 # The first Debian archive URI the host's apt uses (deb822 or one-line format): the first
