@@ -1,7 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck disable=SC2317,SC2016  # (functions run through step look unreachable; the
-# single-quoted scripts run inside chroots)
 # make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
 # distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
 # suite's linux-headers-amd64 and so the kernel's own compiler; SUITE-rt: the suite's PREEMPT_RT
@@ -142,8 +140,9 @@ dkms_lane() {
 	ver=$(modinfo -F version "$dir/ntsync.ko")
 	dver=$(sed -n 's|^ntsync[/,] *\([^,]*\),.*|\1|p' "$ovl/xfer/dkms-status")
 	echo "dkms: $(cat "$ovl/xfer/dkms-status"); MODULE_VERSION $ver; NTSYNC_VERSION $(ntsync_version)"
-	[ "$ver" = "$(ntsync_version)" ] && [ "$dver" = "$ver" ] ||
+	if [ "$ver" != "$(ntsync_version)" ] || [ "$dver" != "$ver" ]; then
 		die "versions differ: dkms $dver, module $ver, ntsync.h $(ntsync_version)"
+	fi
 	drop_overlay "$ovl"
 }
 
@@ -216,7 +215,7 @@ parse_lane() {
 			suite='' ;;
 		"@@done") done=1 ;;
 		*)
-			[ -n "$suite" ] && [ "$suite" != guest-matrix ] || continue
+			if [ -z "$suite" ] || [ "$suite" = guest-matrix ]; then continue; fi
 			prog_line "$lane: $suite" "$line" ;;
 		esac
 	done <"$dir/results.log"
@@ -355,7 +354,7 @@ summary() {
 
 finish() {
 	summary
-	tap_finish
+	tap_end
 }
 
 build_programs() {
@@ -367,10 +366,10 @@ setup_start
 T0=$SECONDS   # (not counting the wait for the lock)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
-failed && finish
+failed && stop
 if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
 	step "host packages and binfmt_misc for the arm64 lanes" "$OUT/packages-arm64.log" arm64_host
-	failed && finish
+	failed && stop
 fi
 if [ "${1:-}" = --prepare ]; then
 	# (not the clang kernel: .ci/run prepares while check-debug compiles, and it would compile too)
@@ -386,7 +385,7 @@ if [ "${1:-}" = --prepare ]; then
 	tap_finish
 fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
-failed && finish
+failed && stop
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 ARM64_BUILT=''

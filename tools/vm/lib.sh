@@ -388,6 +388,7 @@ fetch_kernel() {
 prepare_kernel() {
 	local lane=$1 dir=$2 root=/ abi
 	if [ "$lane" = bookworm ]; then
+		# shellcheck source=/dev/null  # (the host's)
 		[ "$(. /etc/os-release; echo "$VERSION_CODENAME")" = bookworm ] ||
 			die "the bookworm lane needs a Debian 12 host"
 	else
