@@ -63,11 +63,12 @@ lane_pkgs() {
 	[ "$(lane_arch "$1")" = amd64 ] || echo busybox-static
 }
 
-# matrix_prepare LANE DIR: the lane's chroot (tools/vm/lib.sh's setup_chroot) with lane_pkgs,
-# and the kernel image; writes DIR/root, DIR/abi, DIR/vmlinuz like prepare_kernel.
+# matrix_prepare LANE DIR: tools/vm/lib.sh's prepare_kernel from the lane's chroot (bookworm's
+# too), which also gets lane_pkgs: DIR/root, DIR/abi, DIR/vmlinuz (an arm64 one as QEMU boots
+# it), and DIR/arch and DIR/cc (the kernel's compiler).
 matrix_prepare() {
 	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi kh pkgs
-	setup_chroot "$lane"
+	prepare_kernel "$lane" "$dir" chroot
 	mapfile -t pkgs < <(lane_pkgs "$lane")
 	missing_pkgs "$root" "${pkgs[@]}"
 	if [ ${#MISSING[@]} != 0 ]; then
@@ -76,17 +77,9 @@ matrix_prepare() {
 		root_install "$root" "${MISSING[@]}"
 		touch "$root/.ntsync-ok"
 	fi
-	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-$(lane_flavour "$lane") in $lane"
-	fetch_kernel "$root" "$abi"
-	echo "$root" >"$dir/root"
-	echo "$abi" >"$dir/abi"
+	abi=$(cat "$dir/abi")
 	lane_arch "$lane" >"$dir/arch"
-	if [ "$(lane_arch "$lane")" = arm64 ]; then
-		arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
-	else
-		ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
-	fi
+	[ "$(lane_arch "$lane")" = amd64 ] || arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
 	# The kernel's compiler, as the headers name it (read from the host: plain files).
 	kh=$root/usr/src/linux-headers-$abi
 	{ grep -o 'gcc-[0-9]*' "$kh/.kernelvariables" ||
@@ -127,12 +120,7 @@ dkms_lane() {
 	ko=$(find "$ovl/xfer/modtree/updates" -name 'ntsync.ko*' | head -n 1)
 	[ -n "$ko" ] || die "DKMS installed no ntsync.ko under updates/"
 	echo "DKMS installed ${ko#"$ovl/xfer/modtree/"}"
-	case $ko in
-	*.xz)  xz -dc "$ko" >"$dir/ntsync.ko" ;;
-	*.zst) zstd -qdc "$ko" >"$dir/ntsync.ko" ;;
-	*.gz)  gzip -dc "$ko" >"$dir/ntsync.ko" ;;
-	*)     cp "$ko" "$dir/ntsync.ko" ;;
-	esac
+	unpack_ko "$ko" "$dir/ntsync.ko"
 	rm -rf "$dir/modtree"
 	mv "$ovl/xfer/modtree" "$dir/modtree"
 	# (dkms 2 writes "ntsync, 1.0.0, KERNEL, ARCH: installed", dkms 3 "ntsync/1.0.0, ...")

@@ -306,18 +306,23 @@ boot_disk() {
 	return "$rc"
 }
 
+# unpack_ko KO OUT: OUT, the module KO uncompressed (KO: .ko, .ko.xz, .ko.zst or .ko.gz).
+unpack_ko() {
+	case $1 in
+	*.xz)  xz -dc "$1" ;;
+	*.zst) install_missing zstd; zstd -qdc "$1" ;;
+	*.gz)  gzip -dc "$1" ;;
+	*)     cat "$1" ;;
+	esac >"$2"
+}
+
 # intree_ko ABI OUT: OUT, the kernel ABI's own ntsync.ko, uncompressed, as fetch_kernel kept it;
 # fails if the kernel ships none.
 intree_ko() {
 	local ko
 	ko=$(find "$CACHE/kernels/$1/modules/$1/" -name 'ntsync.ko*' | head -n 1)
 	[ -n "$ko" ] || return 1
-	case $ko in
-	*.xz)  xz -dc "$ko" ;;
-	*.zst) install_missing zstd; zstd -qdc "$ko" ;;
-	*.gz)  gzip -dc "$ko" ;;
-	*)     cat "$ko" ;;
-	esac >"$2"
+	unpack_ko "$ko" "$2"
 	[ "$(modinfo -F name "$2")" = ntsync ] || die "$ko is not an ntsync module"
 }
 
@@ -383,11 +388,11 @@ fetch_kernel() {
 	touch "$dir/modules.ok"
 }
 
-# prepare_kernel LANE DIR: host headers (bookworm) or a chroot (any other suite), plus the image.
-# Writes DIR/root, DIR/abi and DIR/vmlinuz.
+# prepare_kernel LANE DIR [chroot]: host headers (bookworm, unless "chroot" is given) or the lane's
+# chroot (setup_chroot), plus the image.  Writes DIR/root, DIR/abi and DIR/vmlinuz.
 prepare_kernel() {
 	local lane=$1 dir=$2 root=/ abi
-	if [ "$lane" = bookworm ]; then
+	if [ "$lane" = bookworm ] && [ "${3:-}" != chroot ]; then
 		# shellcheck source=/dev/null  # (the host's)
 		[ "$(. /etc/os-release; echo "$VERSION_CODENAME")" = bookworm ] ||
 			die "the bookworm lane needs a Debian 12 host"
