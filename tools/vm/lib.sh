@@ -658,13 +658,14 @@ prog_exit() {
 # default parse_runs' REPORT_DONE), powered off (its PID 1 did not exit: guest-lib.sh's
 # guest_done) and QEMU exited in time; its kernel log, from the module's load on, holds no report.
 guest_end() {
-	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad
+	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad marker=missing
 	if [ -n "$done" ] && [ "$brc" = 0 ] && ! grep -q 'Attempted to kill init' "$dir/console.log"; then
 		result ok "$p: guest finished"
 	else
 		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
 		! grep -q 'Attempted to kill init' "$dir/console.log" || brc="$brc, its PID 1 exited"
-		result fail "$p: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
+		[ -z "$done" ] || marker=seen
+		result fail "$p: guest finished ($brc, end marker $marker)" \
 			"$(tail -n 30 "$dir/console.log")"
 	fi
 	bad=$(bad_klog_lines "$dir/results.log")
