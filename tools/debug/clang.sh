@@ -23,10 +23,7 @@ clang_chroot() {
 	rm -rf "$CLANG_ROOT" "$CLANG_ROOT.tmp"
 	cp -a "$CACHE/chroots/bookworm" "$CLANG_ROOT.tmp"
 	rm -f "$CLANG_ROOT.tmp/.ntsync-ok"
-	cp /etc/resolv.conf "$CLANG_ROOT.tmp/etc/resolv.conf"
-	quiet in_root "$CLANG_ROOT.tmp" apt-get update
-	quiet in_root "$CLANG_ROOT.tmp" apt-get install -y --no-install-recommends "${CLANG_PKGS[@]}"
-	quiet in_root "$CLANG_ROOT.tmp" apt-get clean
+	root_install "$CLANG_ROOT.tmp" "${CLANG_PKGS[@]}"
 	mv "$CLANG_ROOT.tmp" "$CLANG_ROOT"
 	touch "$stamp"
 }

@@ -41,18 +41,9 @@ arm64_cross_chroot() {
 	   [ -x "$root/usr/bin/arm-linux-gnueabihf-gcc" ]; then
 		return 0
 	fi
-	if [ ! -x "$root/usr/bin/apt-get" ]; then
-		say "debootstrap bookworm for the arm64 cross compilers"
-		rm -rf "$root"
-		mkdir -p "$(dirname "$root")"
-		quiet debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)"
-		chroot_sources bookworm >"$root/etc/apt/sources.list.d/ntsync.list"
-	fi
+	[ -x "$root/usr/bin/apt-get" ] || debian_root "$root" bookworm
 	rm -f "$root/.ntsync-ok"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	quiet in_root "$root" apt-get update
-	quiet in_root "$root" apt-get install -y --no-install-recommends "${ARM64_CROSS_PKGS[@]}"
-	quiet in_root "$root" apt-get clean
+	root_install "$root" "${ARM64_CROSS_PKGS[@]}"
 	touch "$root/.ntsync-ok"
 }
 

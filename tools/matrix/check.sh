@@ -1,7 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck disable=SC2317,SC2016  # (functions run through step look unreachable; the
-# single-quoted scripts run inside chroots)
 # make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
 # distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
 # suite's linux-headers-amd64 and so the kernel's own compiler; SUITE-rt: the suite's PREEMPT_RT
@@ -61,58 +59,40 @@ show() { sed 's/^/#   /' "$@"; }
 # builds the .deb, build-essential and debhelper with dh-dkms.
 lane_pkgs() {
 	echo dkms
-	[ "$1" != bookworm ] || echo build-essential debhelper dh-dkms
+	[ "$1" != bookworm ] || printf '%s\n' build-essential debhelper dh-dkms
 	[ "$(lane_arch "$1")" = amd64 ] || echo busybox-static
 }
 
-# matrix_prepare LANE DIR: the lane's chroot (tools/vm/lib.sh's setup_chroot) with lane_pkgs,
-# and the kernel image; writes DIR/root, DIR/abi, DIR/vmlinuz like prepare_kernel.
+# matrix_prepare LANE DIR: tools/vm/lib.sh's prepare_kernel from the lane's chroot (bookworm's
+# too), which also gets lane_pkgs: DIR/root, DIR/abi, DIR/vmlinuz (an arm64 one as QEMU boots
+# it), and DIR/arch and DIR/cc (the kernel's compiler).
 matrix_prepare() {
-	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi p missing=()
-	setup_chroot "$lane"
-	for p in $(lane_pkgs "$lane"); do
-		in_root "$root" dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q 'ok installed' || missing+=("$p")
-	done
-	if [ ${#missing[@]} != 0 ]; then
-		say "$lane: installing ${missing[*]} in the chroot"
+	local lane=$1 dir=$2 root=$CACHE/chroots/$1 abi kh pkgs
+	prepare_kernel "$lane" "$dir" chroot
+	mapfile -t pkgs < <(lane_pkgs "$lane")
+	missing_pkgs "$root" "${pkgs[@]}"
+	if [ ${#MISSING[@]} != 0 ]; then
+		say "$lane: installing ${MISSING[*]} in the chroot"
 		rm -f "$root/.ntsync-ok"
-		cp /etc/resolv.conf "$root/etc/resolv.conf"
-		quiet in_root "$root" apt-get update
-		quiet in_root "$root" apt-get install -y --no-install-recommends "${missing[@]}"
-		quiet in_root "$root" apt-get clean
+		root_install "$root" "${MISSING[@]}"
 		touch "$root/.ntsync-ok"
 	fi
-	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-$(lane_flavour "$lane") in $lane"
-	fetch_kernel "$root" "$abi"
-	echo "$root" >"$dir/root"
-	echo "$abi" >"$dir/abi"
+	abi=$(cat "$dir/abi")
 	lane_arch "$lane" >"$dir/arch"
-	if [ "$(lane_arch "$lane")" = arm64 ]; then
-		arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
-	else
-		ln -sfn "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
-	fi
-	in_root "$root" sh -c "grep -o 'gcc-[0-9]*' /usr/src/linux-headers-$abi/.kernelvariables ||
-		sed -n 's/^CONFIG_CC_VERSION_TEXT=\"\(.*\)\"/\1/p' /usr/src/linux-headers-$abi/.config" |
+	[ "$(lane_arch "$lane")" = amd64 ] || arm64_image "$CACHE/kernels/$abi/vmlinuz" "$dir/vmlinuz"
+	# The kernel's compiler, as the headers name it (read from the host: plain files).
+	kh=$root/usr/src/linux-headers-$abi
+	{ grep -o 'gcc-[0-9]*' "$kh/.kernelvariables" ||
+	  sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"/\1/p' "$kh/.config"; } |
 		head -n 1 | sed 's/^\(gcc-[0-9]*\).*/\1/; s/^gcc ([^)]*) \([0-9]*\).*/gcc-\1/' >"$dir/cc"
 }
 
 # in_overlay ROOT OVL CMD...: run CMD in a copy-on-write view of the chroot ROOT: changes land in
 # OVL/upper and vanish with it; the cached chroot stays as it was.  OVL/xfer is /xfer inside.
 in_overlay() {
-	local root=$1 ovl=$2
-	shift 2
-	mkdir -p "$ovl/upper" "$ovl/work" "$ovl/merged" "$ovl/xfer"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	unshare -m -- sh -ec 'r=$1 o=$2; shift 2
-		mount -t overlay overlay -o "lowerdir=$r,upperdir=$o/upper,workdir=$o/work" "$o/merged"
-		mount -t proc proc "$o/merged/proc"
-		mkdir -p "$o/merged/xfer"
-		mount --bind "$o/xfer" "$o/merged/xfer"
-		exec chroot "$o/merged" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$ovl" "$@"
+	mkdir -p "$2/upper" "$2/work" "$2/merged" "$2/xfer"
+	cp /etc/resolv.conf "$1/etc/resolv.conf"
+	unshare -m -- "$REPO/tools/matrix/in-overlay" "$@"
 }
 drop_overlay() { rm -rf "$1"; }
 
@@ -135,55 +115,12 @@ dkms_lane() {
 	drop_overlay "$ovl"
 	stage_src "$ovl"
 	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
-	in_overlay "$root" "$ovl" sh -ec '
-		abi=$1
-		echo "== dkms --version: $(dkms --version)"
-		# The kernel as its package installs it: its module tree (here only its ntsync.ko,
-		# if any, and modules.order/builtin*), then depmod.
-		mkdir -p /lib/modules/$abi
-		cp -a /xfer/kernel-modules/. /lib/modules/$abi/
-		depmod -a $abi
-		own=$(cd /xfer/kernel-modules && find . -name "ntsync.ko*" | sed "s,^\./,,")
-		echo "== the kernel ships: ${own:-no ntsync.ko}"
-		echo "== dkms status before:"; dkms status
-		make -C /xfer/src dkms-install KVER=$abi
-		echo "== dkms status after make dkms-install:"; dkms status
-		echo "== ntsync modules in /lib/modules/$abi:"
-		(cd /lib/modules/$abi && find . -name "ntsync.ko*" | sort)
-		if [ -n "$own" ] && [ ! -e /lib/modules/$abi/$own ]; then
-			echo "DKMS archived the kernel'"'"'s own $own (it restores it on removal)"
-		fi
-		echo "== modinfo -k $abi ntsync:"; modinfo -k $abi ntsync
-		case $(modinfo -k $abi -n ntsync) in */updates/*) ;; *) echo "not ours"; exit 1 ;; esac
-		dkms status -m ntsync -k $abi | tee /xfer/dkms-status
-		# The guest gets this tree, with the kernel'"'"'s own ntsync.ko in place (whether
-		# or not DKMS moved it), and modules.* from this suite'"'"'s depmod.
-		rm -rf /xfer/guest; mkdir -p /xfer/guest/usr/lib/modules/$abi; ln -s usr/lib /xfer/guest/lib
-		tar -C /lib/modules/$abi -ch --exclude=./build --exclude=./source . |
-			tar -C /xfer/guest/usr/lib/modules/$abi -x
-		[ -z "$own" ] || cp -a /xfer/kernel-modules/$own /xfer/guest/usr/lib/modules/$abi/$own
-		depmod -b /xfer/guest -a $abi
-		make -C /xfer/src dkms-remove KVER=$abi
-		echo "== dkms status after make dkms-remove:"; dkms status
-		[ -z "$(dkms status -m ntsync)" ] || { echo "ntsync is still known to dkms"; exit 1; }
-		left=$(find /lib/modules/$abi/updates /usr/src/ntsync-* /var/lib/dkms -name "ntsync*" 2>/dev/null || true)
-		[ -z "$left" ] || { echo "left behind: $left"; exit 1; }
-		if [ -n "$own" ]; then
-			cmp /xfer/kernel-modules/$own /lib/modules/$abi/$own
-			echo "== the kernel'"'"'s own $own is back in place"
-		fi
-		[ -z "$(modinfo -k $abi -n ntsync 2>/dev/null | grep updates)" ]
-	' sh "$abi"
+	in_overlay "$root" "$ovl" sh /xfer/src/tools/matrix/chroot/dkms "$abi"
 	mv "$ovl/xfer/guest/usr/lib/modules/$abi" "$ovl/xfer/modtree"
 	ko=$(find "$ovl/xfer/modtree/updates" -name 'ntsync.ko*' | head -n 1)
 	[ -n "$ko" ] || die "DKMS installed no ntsync.ko under updates/"
 	echo "DKMS installed ${ko#"$ovl/xfer/modtree/"}"
-	case $ko in
-	*.xz)  xz -dc "$ko" >"$dir/ntsync.ko" ;;
-	*.zst) zstd -qdc "$ko" >"$dir/ntsync.ko" ;;
-	*.gz)  gzip -dc "$ko" >"$dir/ntsync.ko" ;;
-	*)     cp "$ko" "$dir/ntsync.ko" ;;
-	esac
+	unpack_ko "$ko" "$dir/ntsync.ko"
 	rm -rf "$dir/modtree"
 	mv "$ovl/xfer/modtree" "$dir/modtree"
 	# (dkms 2 writes "ntsync, 1.0.0, KERNEL, ARCH: installed", dkms 3 "ntsync/1.0.0, ...")
@@ -191,8 +128,9 @@ dkms_lane() {
 	ver=$(modinfo -F version "$dir/ntsync.ko")
 	dver=$(sed -n 's|^ntsync[/,] *\([^,]*\),.*|\1|p' "$ovl/xfer/dkms-status")
 	echo "dkms: $(cat "$ovl/xfer/dkms-status"); MODULE_VERSION $ver; NTSYNC_VERSION $(ntsync_version)"
-	[ "$ver" = "$(ntsync_version)" ] && [ "$dver" = "$ver" ] ||
+	if [ "$ver" != "$(ntsync_version)" ] || [ "$dver" != "$ver" ]; then
 		die "versions differ: dkms $dver, module $ver, ntsync.h $(ntsync_version)"
+	fi
 	drop_overlay "$ovl"
 }
 
@@ -265,7 +203,7 @@ parse_lane() {
 			suite='' ;;
 		"@@done") done=1 ;;
 		*)
-			[ -n "$suite" ] && [ "$suite" != guest-matrix ] || continue
+			if [ -z "$suite" ] || [ "$suite" = guest-matrix ]; then continue; fi
 			prog_line "$lane: $suite" "$line" ;;
 		esac
 	done <"$dir/results.log"
@@ -349,79 +287,7 @@ install_in_chroot() {
 	abi=$(kernel_abi "$root")
 	drop_overlay "$ovl"
 	stage_src "$ovl"
-	in_overlay "$root" "$ovl" bash -ec '
-		abi=$1
-		cd /xfer/src
-		h=/usr/include/linux/ntsync.h
-		m=/var/lib/ntsync/manifest
-		# The kernel'"'"'s uapi headers, as any system that compiles C has them (from 6.14
-		# on with a linux/ntsync.h of their own), and a C compiler with the C library'"'"'s
-		# headers, for ntsync-top (the kernel headers pull in only gcc-N, not cc).
-		apt-get install -y --no-install-recommends linux-libc-dev libc6-dev gcc >/dev/null
-		snap() { find /etc /usr/include /var/lib /lib/modules/$abi/ -xdev -type f 2>/dev/null |
-			 grep -v "^/var/lib/\(dpkg\|apt\)/" | sort | xargs md5sum; }
-		owner=$(dpkg -S $h 2>/dev/null | sed -n "s/: .*//p" | head -n 1)
-		echo "== $h: ${owner:+belongs to $owner}${owner:-not installed}"
-		[ -z "$owner" ] || sum0=$(md5sum <$h)
-		snap >/tmp/before
-
-		echo "== make install KVER=$abi"
-		make install KVER=$abi 2>&1 | tee /tmp/out
-		echo "== manifest $m:"; cat $m
-		while read -r f; do [ -e "$f" ] || { echo "listed but missing: $f"; exit 1; }; done <$m
-		grep -qx /lib/modules/$abi/updates/ntsync.ko $m
-		grep -qx ntsync /etc/modules-load.d/ntsync.conf
-		grep -q "KERNEL==\"ntsync\".*MODE=\"0666\"" /etc/udev/rules.d/60-ntsync.rules
-		echo "== modinfo -k $abi -n ntsync: $(modinfo -k $abi -n ntsync)"
-		[ "$(modinfo -k $abi -n ntsync)" = /lib/modules/$abi/updates/ntsync.ko ]
-		if [ -n "$owner" ]; then
-			[ "$(md5sum <$h)" = "$sum0" ] || { echo "$h of $owner was overwritten"; exit 1; }
-			! grep -qx $h $m || { echo "$h is in the manifest"; exit 1; }
-			grep -q "linux/ntsync.h belongs to $owner" /tmp/out
-			echo "== $h of $owner: left alone"
-		else
-			grep -qx $h $m && cmp $h include/uapi/linux/ntsync.h
-			echo "== $h: installed"
-		fi
-		echo "== make uninstall"
-		make uninstall
-		[ ! -e $m ] && [ ! -e /var/lib/ntsync ]
-		! modinfo -k $abi -n ntsync 2>/dev/null
-		snap >/tmp/after
-		diff /tmp/before /tmp/after | grep "^[<>]" | grep -v "/lib/modules/$abi/modules\.[a-z.]*\$" >/tmp/diff || true
-		[ ! -s /tmp/diff ] || { echo "changed by install + uninstall:"; cat /tmp/diff; exit 1; }
-		echo "== install + uninstall left the system as it was (but for depmod'"'"'s modules.*)"
-
-		d=/tmp/dest
-		echo "== make install KVER=$abi DESTDIR=$d"
-		make install KVER=$abi DESTDIR=$d
-		echo "== in $d:"; (cd $d && find . -type f | sort)
-		for f in /lib/modules/$abi/updates/ntsync.ko /etc/modules-load.d/ntsync.conf \
-			 /etc/udev/rules.d/60-ntsync.rules $h; do
-			grep -qx $f $d$m && [ -e $d$f ] || { echo "DESTDIR: $f missing"; exit 1; }
-		done
-		[ -e $d/lib/modules/$abi/modules.dep ]
-		make uninstall DESTDIR=$d
-		left=$(find $d -type f ! -name "modules.*")
-		[ -z "$left" ] || { echo "DESTDIR: left behind: $left"; exit 1; }
-		echo "== DESTDIR: uninstall removed everything"
-
-		d=/tmp/foreign
-		mkdir -p $d/usr/include/linux
-		echo "/* some other linux/ntsync.h */" >$d$h
-		if make install KVER=$abi DESTDIR=$d >/tmp/out 2>&1; then
-			echo "install over a foreign $h succeeded"; exit 1
-		fi
-		grep "belongs to no package" /tmp/out
-		[ ! -e $d$m ] && [ ! -e $d/lib/modules ] && grep -q "some other" $d$h
-		echo "== a foreign $h stops the install before anything is written"
-		cp include/uapi/linux/ntsync.h $d$h
-		make install KVER=$abi DESTDIR=$d >/tmp/out 2>&1
-		! grep -qx $h $d$m && cmp $d$h include/uapi/linux/ntsync.h
-		make uninstall DESTDIR=$d >/dev/null
-		[ -e $d$h ]
-		echo "== an identical $h is accepted, not listed, and kept by uninstall"
-	' sh "$abi"
+	in_overlay "$root" "$ovl" bash /xfer/src/tools/matrix/chroot/install "$abi"
 	drop_overlay "$ovl"
 }
 
@@ -433,11 +299,7 @@ build_deb() {
 	local ovl=$OUT/deb-build
 	drop_overlay "$ovl"
 	stage_src "$ovl"
-	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh -ec '
-		cd /xfer/src
-		make deb
-		for deb in build/deb/*.deb; do dpkg-deb -I "$deb"; dpkg-deb -c "$deb"; done
-	'
+	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh /xfer/src/tools/matrix/chroot/deb-build
 	rm -rf "$OUT/deb"
 	mkdir -p "$OUT/deb"
 	cp "$ovl"/xfer/src/build/deb/*.deb "$OUT/deb/"
@@ -453,42 +315,10 @@ deb_in_chroot() {
 	abi=$(kernel_abi "$CACHE/chroots/$lane")
 	ver=$(ntsync_version)
 	drop_overlay "$ovl"
-	mkdir -p "$ovl/xfer"
+	stage_src "$ovl"
 	cp "$OUT/deb/ntsync-dkms_${ver}_all.deb" "$ovl/xfer/"
 	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
-	in_overlay "$CACHE/chroots/$lane" "$ovl" sh -ec '
-		abi=$1 ver=$2
-		st() { s=$(dkms status | tr "\n" ";"); echo "dkms status $1: ${s:-(empty)}" | tee -a /xfer/status; }
-		# The kernel as its package installs it (see dkms_lane).
-		mkdir -p /lib/modules/$abi
-		cp -a /xfer/kernel-modules/. /lib/modules/$abi/
-		depmod -a $abi
-		own=$(cd /xfer/kernel-modules && find . -name "ntsync.ko*" | sed "s,^\./,,")
-		st "before install"
-		apt-get install -y --no-install-recommends /xfer/ntsync-dkms_${ver}_all.deb
-		st "after install"
-		dkms status -m ntsync -k $abi | grep -q "installed"
-		ko=$(modinfo -k $abi -n ntsync)
-		echo "modinfo -k $abi -n ntsync: $ko" | tee -a /xfer/status
-		case $ko in */updates/dkms/ntsync.ko*) ;; *) echo "not the DKMS module"; exit 1 ;; esac
-		[ "$(modinfo -k $abi -F version ntsync)" = "$ver" ]
-		echo "== the package:"
-		dpkg -L ntsync-dkms | tee /tmp/files
-		grep -qx /usr/lib/modules-load.d/ntsync.conf /tmp/files
-		grep -q "udev/rules.d/.*ntsync.*rules" /tmp/files
-		apt-get purge -y ntsync-dkms
-		st "after purge"
-		[ -z "$(dkms status -m ntsync)" ]
-		while read -r f; do
-			[ -d "$f" ] || [ ! -e "$f" ] || { echo "left behind: $f"; exit 1; }
-		done </tmp/files
-		left=$(find /lib/modules/$abi/updates /usr/src/ntsync-* /var/lib/dkms -name "ntsync*" 2>/dev/null || true)
-		[ -z "$left" ] || { echo "left behind: $left"; exit 1; }
-		[ -z "$own" ] || cmp /xfer/kernel-modules/$own /lib/modules/$abi/$own
-		[ -z "$own" ] || echo "the kernel'"'"'s own $own is back in place" | tee -a /xfer/status
-		! dpkg -l ntsync-dkms 2>/dev/null | grep -q "^[a-z][a-z] "
-		echo "== purged: nothing of the package is left"
-	' sh "$abi" "$ver"
+	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/deb "$abi" "$ver"
 	cp "$ovl/xfer/status" "$OUT/deb/$lane.status"
 	drop_overlay "$ovl"
 }
@@ -512,7 +342,7 @@ summary() {
 
 finish() {
 	summary
-	tap_finish
+	tap_end
 }
 
 build_programs() {
@@ -524,10 +354,10 @@ setup_start
 T0=$SECONDS   # (not counting the wait for the lock)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
-failed && finish
+failed && stop
 if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
 	step "host packages and binfmt_misc for the arm64 lanes" "$OUT/packages-arm64.log" arm64_host
-	failed && finish
+	failed && stop
 fi
 if [ "${1:-}" = --prepare ]; then
 	# (not the clang kernel: .ci/run prepares while check-debug compiles, and it would compile too)
@@ -543,7 +373,7 @@ if [ "${1:-}" = --prepare ]; then
 	tap_finish
 fi
 step "scratch copy of the tree" "$OUT/copy.log" copy_tree
-failed && finish
+failed && stop
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 ARM64_BUILT=''

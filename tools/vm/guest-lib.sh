@@ -26,7 +26,8 @@ uname -a
 report "@@kernel $(uname -r)"
 
 # guest_done: the kernel log and the end marker for the host, then power off (QEMU runs with
-# -no-reboot): sysrq where the kernel has it, busybox's reboot otherwise.
+# -no-reboot): sysrq where the kernel has it, busybox's reboot otherwise.  Never returns: if both
+# fail, PID 1 exits, the kernel panics ("Attempted to kill init") and the host's guest_end fails.
 guest_done() {
 	report "@@dmesg-begin"
 	dmesg >&3
@@ -39,4 +40,6 @@ guest_done() {
 	echo b 2>/dev/null >/proc/sysrq-trigger
 	reboot -f
 	sleep 10
+	echo "guest_done: the guest did not power off" >&2
+	exit 1
 }

@@ -149,15 +149,25 @@ apt_update() {
 	APT_UPDATED=1
 }
 
-install_missing() {
-	local p missing=()
+# missing_pkgs ROOT PKG...: MISSING, those of the packages that are not installed in ROOT (/ is
+# the host).
+missing_pkgs() {
+	local root=$1 p
+	shift
+	MISSING=()
 	for p; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+		in_root "$root" dpkg-query -W -f="\${Status}\n" "$p" 2>/dev/null | grep -q 'ok installed' ||
+			MISSING+=("$p")
 	done
-	[ ${#missing[@]} = 0 ] && return 0
-	say "installing: ${missing[*]}"
+}
+
+# install_missing PKG...: the packages the host lacks, installed.
+install_missing() {
+	missing_pkgs / "$@"
+	[ ${#MISSING[@]} = 0 ] && return 0
+	say "installing: ${MISSING[*]}"
 	apt_update
-	host_apt install -y --no-install-recommends "${missing[@]}"
+	host_apt install -y --no-install-recommends "${MISSING[@]}"
 }
 
 # The first Debian archive URI the host's apt uses (deb822 or one-line format): the first
@@ -296,18 +306,23 @@ boot_disk() {
 	return "$rc"
 }
 
+# unpack_ko KO OUT: OUT, the module KO uncompressed (KO: .ko, .ko.xz, .ko.zst or .ko.gz).
+unpack_ko() {
+	case $1 in
+	*.xz)  xz -dc "$1" ;;
+	*.zst) install_missing zstd; zstd -qdc "$1" ;;
+	*.gz)  gzip -dc "$1" ;;
+	*)     cat "$1" ;;
+	esac >"$2"
+}
+
 # intree_ko ABI OUT: OUT, the kernel ABI's own ntsync.ko, uncompressed, as fetch_kernel kept it;
 # fails if the kernel ships none.
 intree_ko() {
 	local ko
 	ko=$(find "$CACHE/kernels/$1/modules/$1/" -name 'ntsync.ko*' | head -n 1)
 	[ -n "$ko" ] || return 1
-	case $ko in
-	*.xz)  xz -dc "$ko" ;;
-	*.zst) install_missing zstd; zstd -qdc "$ko" ;;
-	*.gz)  gzip -dc "$ko" ;;
-	*)     cat "$ko" ;;
-	esac >"$2"
+	unpack_ko "$ko" "$2"
 	[ "$(modinfo -F name "$2")" = ntsync ] || die "$ko is not an ntsync module"
 }
 
@@ -373,11 +388,12 @@ fetch_kernel() {
 	touch "$dir/modules.ok"
 }
 
-# prepare_kernel LANE DIR: host headers (bookworm) or a chroot (any other suite), plus the image.
-# Writes DIR/root, DIR/abi and DIR/vmlinuz.
+# prepare_kernel LANE DIR [chroot]: host headers (bookworm, unless "chroot" is given) or the lane's
+# chroot (setup_chroot), plus the image.  Writes DIR/root, DIR/abi and DIR/vmlinuz.
 prepare_kernel() {
 	local lane=$1 dir=$2 root=/ abi
-	if [ "$lane" = bookworm ]; then
+	if [ "$lane" = bookworm ] && [ "${3:-}" != chroot ]; then
+		# shellcheck source=/dev/null  # (the host's)
 		[ "$(. /etc/os-release; echo "$VERSION_CODENAME")" = bookworm ] ||
 			die "the bookworm lane needs a Debian 12 host"
 	else
@@ -639,15 +655,17 @@ prog_exit() {
 }
 
 # guest_end PREFIX DIR BOOT-STATUS [DONE]: the guest got to its end marker (DONE non-empty; by
-# default parse_runs' REPORT_DONE) and QEMU exited in time; its kernel log, from the module's load
-# on, holds no report.
+# default parse_runs' REPORT_DONE), powered off (its PID 1 did not exit: guest-lib.sh's
+# guest_done) and QEMU exited in time; its kernel log, from the module's load on, holds no report.
 guest_end() {
-	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad
-	if [ -n "$done" ] && [ "$brc" = 0 ]; then
+	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad marker=missing
+	if [ -n "$done" ] && [ "$brc" = 0 ] && ! grep -q 'Attempted to kill init' "$dir/console.log"; then
 		result ok "$p: guest finished"
 	else
 		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
-		result fail "$p: guest finished ($brc, end marker ${done:+seen}${done:-missing})" \
+		! grep -q 'Attempted to kill init' "$dir/console.log" || brc="$brc, its PID 1 exited"
+		[ -z "$done" ] || marker=seen
+		result fail "$p: guest finished ($brc, end marker $marker)" \
 			"$(tail -n 30 "$dir/console.log")"
 	fi
 	bad=$(bad_klog_lines "$dir/results.log")
