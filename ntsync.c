@@ -345,16 +345,18 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 {
 	struct ntsync_device *dev = sem->dev;
 	__u32 __user *user_count = argp;
-	__u32 count, prev_count, sum;
+	__u32 count, prev_count, sum, guess;
 	int ret = 0;
 	bool all;
 
 	if (sem->type != NTSYNC_TYPE_SEM)
 		return -EINVAL;
+	/* The early write guesses the answer, as ntsync_event_change() does. */
+	guess = data_race(READ_ONCE(sem->u.sem.count));
 	if (!user_access_begin(user_count, sizeof(*user_count)))
 		return -EFAULT;
 	unsafe_get_user(count, user_count, efault);
-	unsafe_put_user(count, user_count, efault);
+	unsafe_put_user(guess, user_count, efault);
 	user_access_end();
 
 	all = ntsync_lock_obj(dev, sem);
@@ -370,7 +372,10 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
-	if (!ret && put_user(prev_count, user_count))
+	/* On failure the user's count is left as it was. */
+	if (ret)
+		prev_count = count;
+	if (prev_count != guess && put_user(prev_count, user_count) && !ret)
 		ret = -EFAULT;
 	return ret;
 
@@ -383,25 +388,32 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 {
 	struct ntsync_mutex_args __user *user_args = argp;
 	struct ntsync_device *dev = mutex->dev;
-	struct ntsync_mutex_args args;
-	__u32 prev_count = 0;
+	__u32 owner, count, prev_count, guess;
 	int ret = 0;
 	bool all;
 
 	if (mutex->type != NTSYNC_TYPE_MUTEX)
 		return -EINVAL;
-	if (copy_from_user(&args, argp, sizeof(args)))
+	/*
+	 * One user access window reads the arguments and does the early
+	 * write, of a guess at the answer, as in ntsync_event_change().
+	 */
+	guess = data_race(READ_ONCE(mutex->u.mutex.count));
+	if (!user_access_begin(user_args, sizeof(*user_args)))
 		return -EFAULT;
-	if (!args.owner)
+	unsafe_get_user(owner, &user_args->owner, efault);
+	unsafe_get_user(count, &user_args->count, efault);
+	if (owner)
+		unsafe_put_user(guess, &user_args->count, efault);
+	user_access_end();
+	if (!owner)
 		return -EINVAL;
-	if (put_user(args.count, &user_args->count))
-		return -EFAULT;
 
 	all = ntsync_lock_obj(dev, mutex);
-	if (mutex->u.mutex.owner != args.owner) {
+	prev_count = mutex->u.mutex.count;
+	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
-		prev_count = mutex->u.mutex.count;
 		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
 		/*
@@ -409,14 +421,22 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		 * its owner's waits again: either way, offer it.
 		 */
 		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
-		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, args.owner,
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, owner,
 				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
-	if (!ret && put_user(prev_count, &user_args->count))
+	/* On failure the user's count is left as it was. */
+	if (ret)
+		prev_count = count;
+	if (prev_count != guess && put_user(prev_count, &user_args->count) &&
+	    !ret)
 		ret = -EFAULT;
 	return ret;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
@@ -454,12 +474,17 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 {
 	struct ntsync_device *dev = event->dev;
 	__u32 __user *user_prev = argp;
-	__u32 prev;
+	__u32 prev, guess;
 	bool all;
 
 	if (event->type != NTSYNC_TYPE_EVENT)
 		return -EINVAL;
-	if (put_user(0, user_prev))
+	/*
+	 * The early write (see above) writes what the state most likely is:
+	 * then it is the answer, and the one write is all it costs.
+	 */
+	guess = data_race(READ_ONCE(event->u.event.signaled));
+	if (put_user(guess, user_prev))
 		return -EFAULT;
 
 	all = ntsync_lock_obj(dev, event);
@@ -473,7 +498,9 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
-	return put_user(prev, user_prev) ? -EFAULT : 0;
+	if (prev != guess && put_user(prev, user_prev))
+		return -EFAULT;
+	return 0;
 }
 
 static int ntsync_sem_read(struct ntsync_obj *sem, void __user *argp)
