@@ -905,7 +905,7 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 			     const struct ntsync_wait_args *args, bool all,
 			     struct ntsync_q *q, struct ntsync_q_entry *onstack)
 {
-	int fds[NTSYNC_MAX_WAIT_COUNT + 1];
+	int fds[NTSYNC_MAX_WAIT_COUNT + 1] __uninitialized;
 	__u32 count = args->count, total, i, j;
 
 	if (count > NTSYNC_MAX_WAIT_COUNT || args->pad || !args->owner ||
@@ -1076,7 +1076,7 @@ efault:
 
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 {
-	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES] __uninitialized;
 	struct ntsync_wait_args args;
 	__u32 i, total, queued = 0;
 	struct ntsync_q q;
@@ -1176,7 +1176,7 @@ static void ntsync_dequeue_entry(struct ntsync_q_entry *entry)
 
 static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 {
-	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES] __uninitialized;
 	struct ntsync_wait_args args;
 	struct ntsync_q q;
 	__u32 i, total;
