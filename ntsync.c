@@ -14,7 +14,9 @@
  * /dev/ntsync) a mutex, dev->wait_all_lock.
  *
  *  1. An object's state and its waiter list are read and written only with
- *     obj->lock held.
+ *     obj->lock held; the one exception is the look at a manual-reset
+ *     event in ntsync_wait_any_try(), which decides nothing by it but that
+ *     the wait is satisfied.
  *
  *  2. obj->all_hint counts the WAIT_ALL entries queued on the object.  It
  *     is written with both dev->wait_all_lock and obj->lock held, so
@@ -1074,6 +1076,52 @@ efault:
 	return -EFAULT;
 }
 
+/*
+ * Whether @obj is a signaled manual-reset event, seen without its lock.
+ * Taking one changes nothing, so this look is the whole acquisition (rule
+ * 1's exception): the wait happened at the instant of the load, as if it
+ * had been woken then.  type and manual never change.
+ */
+static bool ntsync_manual_event_signaled(const struct ntsync_obj *obj)
+{
+	if (obj->type != NTSYNC_TYPE_EVENT || !obj->u.event.manual)
+		return false;
+	/* Racing with the writers, who hold obj->lock, by design. */
+	return data_race(READ_ONCE(obj->u.event.signaled));
+}
+
+/*
+ * Most waits find an object free: take the first one of @q's @total without
+ * queueing anywhere.  Nobody else can see q yet, so there is no race to
+ * settle on q->signaled either.  Returns whether one was taken.
+ */
+static bool ntsync_wait_any_try(struct ntsync_device *dev, struct ntsync_q *q,
+				__u32 total)
+{
+	__u32 i;
+
+	for (i = 0; i < total; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+		bool all, free;
+
+		if (ntsync_manual_event_signaled(obj)) {
+			atomic_set(&q->signaled, i);
+			return true;
+		}
+
+		all = ntsync_lock_obj(dev, obj);
+		free = ntsync_obj_can_acquire(obj, q->owner);
+		if (free) {
+			q->ownerdead = ntsync_obj_acquire(obj, q->owner);
+			atomic_set(&q->signaled, i);
+		}
+		ntsync_unlock_obj(dev, obj, all);
+		if (free)
+			return true;
+	}
+	return false;
+}
+
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 {
 	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES] __uninitialized;
@@ -1091,24 +1139,8 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	total = args.count + !!args.alert;
 	t0 = ntsync_trace_wait_begin(dev, &args, false);
 
-	/*
-	 * Most waits find an object free: take the first one without
-	 * queueing anywhere.  Nobody else can see q yet, so there is no
-	 * race to settle on q.signaled either.
-	 */
-	for (i = 0; i < total; i++) {
-		struct ntsync_obj *obj = q.entries[i].obj;
-		bool all = ntsync_lock_obj(dev, obj);
-		bool free = ntsync_obj_can_acquire(obj, q.owner);
-
-		if (free) {
-			q.ownerdead = ntsync_obj_acquire(obj, q.owner);
-			atomic_set(&q.signaled, i);
-		}
-		ntsync_unlock_obj(dev, obj, all);
-		if (free)
-			goto out;
-	}
+	if (ntsync_wait_any_try(dev, &q, total))
+		goto out;
 
 	/*
 	 * Queue on each object in turn and try it again: an object signaled
