@@ -340,8 +340,11 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 
 /*
  * Object ioctls.  Where an ioctl writes a result back, the user's buffer
- * is written once before the object changes, so that a bad pointer fails
- * with EFAULT and changes nothing.
+ * is written before the object changes, so that a bad pointer fails with
+ * EFAULT and changes nothing.  That early write stores a guess at the
+ * answer, the state read without the lock: the buffer is written again
+ * only if someone raced us and the guess was wrong, or if the ioctl
+ * failed, to put the user's value back.
  */
 
 static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
@@ -354,7 +357,7 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 
 	if (sem->type != NTSYNC_TYPE_SEM)
 		return -EINVAL;
-	/* The early write guesses the answer, as ntsync_event_change() does. */
+	/* The early write guesses the answer (see above). */
 	guess = data_race(READ_ONCE(sem->u.sem.count));
 	if (!user_access_begin(user_count, sizeof(*user_count)))
 		return -EFAULT;
@@ -399,7 +402,7 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		return -EINVAL;
 	/*
 	 * One user access window reads the arguments and does the early
-	 * write, of a guess at the answer, as in ntsync_event_change().
+	 * write of a guess at the answer (see above).
 	 */
 	guess = data_race(READ_ONCE(mutex->u.mutex.count));
 	if (!user_access_begin(user_args, sizeof(*user_args)))
@@ -482,10 +485,7 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 
 	if (event->type != NTSYNC_TYPE_EVENT)
 		return -EINVAL;
-	/*
-	 * The early write (see above) writes what the state most likely is:
-	 * then it is the answer, and the one write is all it costs.
-	 */
+	/* The early write guesses the answer (see above). */
 	guess = data_race(READ_ONCE(event->u.event.signaled));
 	if (put_user(guess, user_prev))
 		return -EFAULT;
