@@ -14,11 +14,14 @@
  * /dev/ntsync) a mutex, dev->wait_all_lock.
  *
  *  1. An object's state and its waiter list are read and written only with
- *     obj->lock held.
+ *     obj->lock held; the one exception is the look at a manual-reset
+ *     event in ntsync_wait_any_try(), which decides nothing by it but that
+ *     the wait is satisfied.
  *
- *  2. obj->all_hint counts the WAIT_ALL entries queued on the object.  It
- *     is written with both dev->wait_all_lock and obj->lock held, so
- *     holding either is enough to read it.
+ *  2. obj->all_hint counts the WAIT_ALL entries queued on the object (and
+ *     the WAIT_ALL trying it, ntsync_wait_all_try()).  It is written with
+ *     both dev->wait_all_lock and obj->lock held, so holding either is
+ *     enough to read it.
  *
  *  3. While obj->all_hint is nonzero, the object is accessed only by a
  *     holder of dev->wait_all_lock.  ntsync_lock_obj() enforces this for
@@ -337,24 +340,29 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 
 /*
  * Object ioctls.  Where an ioctl writes a result back, the user's buffer
- * is written once before the object changes, so that a bad pointer fails
- * with EFAULT and changes nothing.
+ * is written before the object changes, so that a bad pointer fails with
+ * EFAULT and changes nothing.  That early write stores a guess at the
+ * answer, the state read without the lock: the buffer is written again
+ * only if someone raced us and the guess was wrong, or if the ioctl
+ * failed, to put the user's value back.
  */
 
 static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 {
 	struct ntsync_device *dev = sem->dev;
 	__u32 __user *user_count = argp;
-	__u32 count, prev_count, sum;
+	__u32 count, prev_count, sum, guess;
 	int ret = 0;
 	bool all;
 
 	if (sem->type != NTSYNC_TYPE_SEM)
 		return -EINVAL;
+	/* The early write guesses the answer (see above). */
+	guess = data_race(READ_ONCE(sem->u.sem.count));
 	if (!user_access_begin(user_count, sizeof(*user_count)))
 		return -EFAULT;
 	unsafe_get_user(count, user_count, efault);
-	unsafe_put_user(count, user_count, efault);
+	unsafe_put_user(guess, user_count, efault);
 	user_access_end();
 
 	all = ntsync_lock_obj(dev, sem);
@@ -370,7 +378,10 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
-	if (!ret && put_user(prev_count, user_count))
+	/* On failure the user's count is left as it was. */
+	if (ret)
+		prev_count = count;
+	if (prev_count != guess && put_user(prev_count, user_count) && !ret)
 		ret = -EFAULT;
 	return ret;
 
@@ -383,25 +394,32 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 {
 	struct ntsync_mutex_args __user *user_args = argp;
 	struct ntsync_device *dev = mutex->dev;
-	struct ntsync_mutex_args args;
-	__u32 prev_count = 0;
+	__u32 owner, count, prev_count, guess;
 	int ret = 0;
 	bool all;
 
 	if (mutex->type != NTSYNC_TYPE_MUTEX)
 		return -EINVAL;
-	if (copy_from_user(&args, argp, sizeof(args)))
+	/*
+	 * One user access window reads the arguments and does the early
+	 * write of a guess at the answer (see above).
+	 */
+	guess = data_race(READ_ONCE(mutex->u.mutex.count));
+	if (!user_access_begin(user_args, sizeof(*user_args)))
 		return -EFAULT;
-	if (!args.owner)
+	unsafe_get_user(owner, &user_args->owner, efault);
+	unsafe_get_user(count, &user_args->count, efault);
+	if (owner)
+		unsafe_put_user(guess, &user_args->count, efault);
+	user_access_end();
+	if (!owner)
 		return -EINVAL;
-	if (put_user(args.count, &user_args->count))
-		return -EFAULT;
 
 	all = ntsync_lock_obj(dev, mutex);
-	if (mutex->u.mutex.owner != args.owner) {
+	prev_count = mutex->u.mutex.count;
+	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
-		prev_count = mutex->u.mutex.count;
 		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
 		/*
@@ -409,14 +427,22 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		 * its owner's waits again: either way, offer it.
 		 */
 		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
-		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, args.owner,
+		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, owner,
 				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
-	if (!ret && put_user(prev_count, &user_args->count))
+	/* On failure the user's count is left as it was. */
+	if (ret)
+		prev_count = count;
+	if (prev_count != guess && put_user(prev_count, &user_args->count) &&
+	    !ret)
 		ret = -EFAULT;
 	return ret;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
@@ -454,12 +480,14 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 {
 	struct ntsync_device *dev = event->dev;
 	__u32 __user *user_prev = argp;
-	__u32 prev;
+	__u32 prev, guess;
 	bool all;
 
 	if (event->type != NTSYNC_TYPE_EVENT)
 		return -EINVAL;
-	if (put_user(0, user_prev))
+	/* The early write guesses the answer (see above). */
+	guess = data_race(READ_ONCE(event->u.event.signaled));
+	if (put_user(guess, user_prev))
 		return -EFAULT;
 
 	all = ntsync_lock_obj(dev, event);
@@ -473,7 +501,9 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
-	return put_user(prev, user_prev) ? -EFAULT : 0;
+	if (prev != guess && put_user(prev, user_prev))
+		return -EFAULT;
+	return 0;
 }
 
 static int ntsync_sem_read(struct ntsync_obj *sem, void __user *argp)
@@ -878,7 +908,7 @@ static int ntsync_setup_wait(struct ntsync_device *dev,
 			     const struct ntsync_wait_args *args, bool all,
 			     struct ntsync_q *q, struct ntsync_q_entry *onstack)
 {
-	int fds[NTSYNC_MAX_WAIT_COUNT + 1];
+	int fds[NTSYNC_MAX_WAIT_COUNT + 1] __uninitialized;
 	__u32 count = args->count, total, i, j;
 
 	if (count > NTSYNC_MAX_WAIT_COUNT || args->pad || !args->owner ||
@@ -1047,9 +1077,55 @@ efault:
 	return -EFAULT;
 }
 
+/*
+ * Whether @obj is a signaled manual-reset event, seen without its lock.
+ * Taking one changes nothing, so this look is the whole acquisition (rule
+ * 1's exception): the wait happened at the instant of the load, as if it
+ * had been woken then.  type and manual never change.
+ */
+static bool ntsync_manual_event_signaled(const struct ntsync_obj *obj)
+{
+	if (obj->type != NTSYNC_TYPE_EVENT || !obj->u.event.manual)
+		return false;
+	/* Racing with the writers, who hold obj->lock, by design. */
+	return data_race(READ_ONCE(obj->u.event.signaled));
+}
+
+/*
+ * Most waits find an object free: take the first one of @q's @total without
+ * queueing anywhere.  Nobody else can see q yet, so there is no race to
+ * settle on q->signaled either.  Returns whether one was taken.
+ */
+static bool ntsync_wait_any_try(struct ntsync_device *dev, struct ntsync_q *q,
+				__u32 total)
+{
+	__u32 i;
+
+	for (i = 0; i < total; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+		bool all, free;
+
+		if (ntsync_manual_event_signaled(obj)) {
+			atomic_set(&q->signaled, i);
+			return true;
+		}
+
+		all = ntsync_lock_obj(dev, obj);
+		free = ntsync_obj_can_acquire(obj, q->owner);
+		if (free) {
+			q->ownerdead = ntsync_obj_acquire(obj, q->owner);
+			atomic_set(&q->signaled, i);
+		}
+		ntsync_unlock_obj(dev, obj, all);
+		if (free)
+			return true;
+	}
+	return false;
+}
+
 static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 {
-	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES] __uninitialized;
 	struct ntsync_wait_args args;
 	__u32 i, total, queued = 0;
 	struct ntsync_q q;
@@ -1064,24 +1140,8 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	total = args.count + !!args.alert;
 	t0 = ntsync_trace_wait_begin(dev, &args, false);
 
-	/*
-	 * Most waits find an object free: take the first one without
-	 * queueing anywhere.  Nobody else can see q yet, so there is no
-	 * race to settle on q.signaled either.
-	 */
-	for (i = 0; i < total; i++) {
-		struct ntsync_obj *obj = q.entries[i].obj;
-		bool all = ntsync_lock_obj(dev, obj);
-		bool free = ntsync_obj_can_acquire(obj, q.owner);
-
-		if (free) {
-			q.ownerdead = ntsync_obj_acquire(obj, q.owner);
-			atomic_set(&q.signaled, i);
-		}
-		ntsync_unlock_obj(dev, obj, all);
-		if (free)
-			goto out;
-	}
+	if (ntsync_wait_any_try(dev, &q, total))
+		goto out;
 
 	/*
 	 * Queue on each object in turn and try it again: an object signaled
@@ -1147,9 +1207,49 @@ static void ntsync_dequeue_entry(struct ntsync_q_entry *entry)
 	spin_unlock(&obj->lock);
 }
 
+/*
+ * A WAIT_ALL that finds its objects free takes them without queueing.
+ * With wait_all_lock held, raise each object's all_hint as a queued
+ * WAIT_ALL would, which freezes it for everyone else (rule 3), checking
+ * it is free; then, if all are, take each and drop the hint.  So the
+ * check and the acquisition are one step for everyone else, two lock
+ * round trips per object where queueing takes four, and object locks
+ * never nest.  Returns whether the objects were taken; if not, nothing
+ * changed.
+ */
+static bool ntsync_wait_all_try(struct ntsync_device *dev, struct ntsync_q *q)
+{
+	bool free = true;
+	__u32 i, n;
+
+	mutex_lock(&dev->wait_all_lock);
+	for (n = 0; n < q->count && free; n++) {
+		struct ntsync_obj *obj = q->entries[n].obj;
+
+		spin_lock(&obj->lock);
+		obj->all_hint++;
+		free = ntsync_obj_can_acquire(obj, q->owner);
+		spin_unlock(&obj->lock);
+	}
+	for (i = 0; i < n; i++) {
+		struct ntsync_obj *obj = q->entries[i].obj;
+
+		spin_lock(&obj->lock);
+		if (free && ntsync_obj_acquire(obj, q->owner))
+			q->ownerdead = true;
+		obj->all_hint--;
+		ntsync_check_waiters(dev, obj);
+		spin_unlock(&obj->lock);
+	}
+	if (free)
+		atomic_set(&q->signaled, 0);
+	mutex_unlock(&dev->wait_all_lock);
+	return free;
+}
+
 static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 {
-	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES];
+	struct ntsync_q_entry onstack[NTSYNC_ONSTACK_ENTRIES] __uninitialized;
 	struct ntsync_wait_args args;
 	struct ntsync_q q;
 	__u32 i, total;
@@ -1163,6 +1263,8 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 		return ret;
 	total = args.count + !!args.alert;
 	t0 = ntsync_trace_wait_begin(dev, &args, true);
+	if (ntsync_wait_all_try(dev, &q))
+		goto out;
 
 	q.start = ktime_get();
 	mutex_lock(&dev->wait_all_lock);
@@ -1188,7 +1290,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 	for (i = 0; i < total; i++)
 		ntsync_dequeue_entry(&q.entries[i]);
 	mutex_unlock(&dev->wait_all_lock);
-
+out:
 	ret = ntsync_wait_finish(&q, argp, ret);
 	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);

@@ -69,8 +69,9 @@ struct ntsync_obj {
 	/* Guards the state, the waiter list and writes to all_hint. */
 	spinlock_t lock;
 	/*
-	 * Number of WAIT_ALL entries queued on this object.  While it is
-	 * nonzero, the object is only touched with dev->wait_all_lock held.
+	 * Number of WAIT_ALL entries queued on this object (and the WAIT_ALL
+	 * trying it without queueing).  While it is nonzero, the object is
+	 * only touched with dev->wait_all_lock held.
 	 */
 	unsigned int all_hint;
 	enum ntsync_type type;

@@ -434,6 +434,52 @@ static void ntsync_test_wait_all_abandoned(struct kunit *test)
 	kfree(objs[1]);
 }
 
+/*
+ * WAIT_ALL's try without queueing: objects all free are taken at once
+ * (an abandoned mutex among them reported); one busy object leaves every
+ * object as it was.  Either way no hint stays behind.
+ */
+static void ntsync_test_wait_all_try(struct kunit *test)
+{
+	struct ntsync_test_ctx *ctx = test->priv;
+	struct ntsync_obj *objs[] = {
+		ntsync_test_obj(test, NTSYNC_TYPE_SEM),
+		ntsync_test_obj(test, NTSYNC_TYPE_MUTEX),
+		ntsync_test_obj(test, NTSYNC_TYPE_EVENT),
+	};
+	struct ntsync_q *q = ntsync_test_q(test, 7, true, objs, 3, NULL);
+	__u32 i;
+
+	objs[0]->u.sem.count = 2;
+	objs[0]->u.sem.max = 2;
+	objs[1]->u.mutex.ownerdead = true;
+	objs[2]->u.event.signaled = false;
+
+	/* The event is not signaled: nothing is taken. */
+	KUNIT_EXPECT_FALSE(test, ntsync_wait_all_try(&ctx->dev, q));
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), -1);
+	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 2U);
+	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.owner, 0U);
+	KUNIT_EXPECT_TRUE(test, objs[1]->u.mutex.ownerdead);
+	KUNIT_EXPECT_FALSE(test, q->ownerdead);
+
+	objs[2]->u.event.signaled = true;
+	KUNIT_EXPECT_TRUE(test, ntsync_wait_all_try(&ctx->dev, q));
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), 0);
+	KUNIT_EXPECT_TRUE(test, q->ownerdead);
+	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 1U);
+	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.owner, 7U);
+	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.count, 1U);
+	KUNIT_EXPECT_FALSE(test, objs[1]->u.mutex.ownerdead);
+	KUNIT_EXPECT_FALSE(test, objs[2]->u.event.signaled);
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_EXPECT_EQ(test, objs[i]->all_hint, 0U);
+		kfree(objs[i]);
+	}
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&ctx->dev.wait_all_lock));
+}
+
 static struct kunit_case ntsync_test_cases[] = {
 	KUNIT_CASE(ntsync_test_sem_transitions),
 	KUNIT_CASE(ntsync_test_mutex_transitions),
@@ -443,6 +489,7 @@ static struct kunit_case ntsync_test_cases[] = {
 	KUNIT_CASE(ntsync_test_wake_mutex_owner),
 	KUNIT_CASE(ntsync_test_abandoned_handover),
 	KUNIT_CASE(ntsync_test_wait_all),
+	KUNIT_CASE(ntsync_test_wait_all_try),
 	KUNIT_CASE(ntsync_test_wait_all_fifo),
 	KUNIT_CASE(ntsync_test_wait_all_alert),
 	KUNIT_CASE(ntsync_test_wait_all_abandoned),
