@@ -118,6 +118,7 @@ report() {
 		for (k = 1; k <= ncases; k++) {
 			c = order[k]
 			if (kind[c] != "driver" || index(shapes, " " shape[c] " ") == 0) continue
+			if (!cnt["ours", c]) continue	# (not run: NTSYNC_BENCH_CASES)
 			base = c; sub(/\.mt$/, "", base)
 			t = med("intree-A intree-B", c); o = med("ours", c)
 			a = med("intree-A", c); b = med("intree-B", c)
@@ -165,7 +166,8 @@ report() {
 		st_target["sem-release-wait"] = 1.3
 		mt_target["wait-any-signaled"] = 1.6; mt_target["wait-all-8"] = 1.1
 		mt_target["event-set-reset"] = 1.1
-		nA = cnt["intree-A", order[1]]; nB = cnt["intree-B", order[1]]; nO = cnt["ours", order[1]]
+		for (k = 1; k <= ncases && !cnt["ours", order[k]]; k++) ;
+		nA = cnt["intree-A", order[k]]; nB = cnt["intree-B", order[k]]; nO = cnt["ours", order[k]]
 		print "# ntsync benchmark: this tree against the kernel'"'"'s own ntsync.ko"
 		print ""
 		printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \
@@ -297,7 +299,8 @@ report_notrace() {
 	file == 2 && $3 != "n/a" { val[$1, $2, ++cnt[$1, $2]] = $3 }
 	file == 3 { rr[$1] = $2; rn[$1] = $3 }
 	END {
-		nA = cnt["intree-A", order[1]]; nB = cnt["intree-B", order[1]]; nO = cnt["ours", order[1]]
+		for (k = 1; k <= ncases && !cnt["ours", order[k]]; k++) ;
+		nA = cnt["intree-A", order[k]]; nB = cnt["intree-B", order[k]]; nO = cnt["ours", order[k]]
 		print "# ntsync benchmark: the tracepoints compiled in and disabled, against compiled out"
 		print ""
 		printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \
