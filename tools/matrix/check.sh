@@ -24,11 +24,10 @@
 # compiles its kernels.
 #
 #   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
-#                    bookworm-rt trixie-backports-rt bookworm-arm64 clang; "" for none; the other
-#                    arm64 kernels, not in the default for time: bookworm-backports-arm64
-#                    trixie-backports-arm64).  "clang" is a kernel built with LLVM=1 from the debug
-#                    lane's source (tools/debug/clang.sh; 10-20 minutes the first time): the module
-#                    built with LLVM=1, and DKMS must choose that by itself.
+#                    bookworm-rt trixie-backports-rt bookworm-arm64 clang bookworm-backports-arm64
+#                    trixie-backports-arm64; "" for none).  "clang" is a kernel built with LLVM=1
+#                    from the debug lane's source (tools/debug/clang.sh; 10-20 minutes the first
+#                    time): the module built with LLVM=1, and DKMS must choose that by itself.
 #   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
 #   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
 #   <repo>/build/matrix here.
@@ -46,6 +45,7 @@ NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 
 DEFAULT_LANES="bullseye bookworm bookworm-backports trixie-backports sid"
 DEFAULT_LANES+=" bookworm-rt trixie-backports-rt bookworm-arm64 clang"
+DEFAULT_LANES+=" bookworm-backports-arm64 trixie-backports-arm64"
 read -r -a LANES <<<"${NTSYNC_LANES-$DEFAULT_LANES}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells

@@ -219,6 +219,20 @@ debian_root() {
 		"$(debian_mirror)"
 	echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99ntsync"
 	chroot_sources "$suite" >"$root/etc/apt/sources.list.d/ntsync.list"
+	[ "$arch" = amd64 ] || no_initramfs "$root"
+}
+
+# no_initramfs ROOT: ROOT's update-initramfs, installed or not yet, diverted aside and a stub in
+# its place, in an emulated chroot, which builds modules and never boots.  bookworm-backports'
+# linux-headers (6.12) depend on their linux-image, whose postinst hook's mkinitramfs, emulated
+# by qemu-user, took longer than the rest of the lane.  (The image the guest boots is
+# fetch_kernel's; the lanes make their own initramfs.)
+no_initramfs() {
+	quiet in_root "$1" dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.ntsync \
+		--add /usr/sbin/update-initramfs
+	printf '#!/bin/sh\necho "update-initramfs $*: skipped, this chroot never boots" >&2\n' \
+		>"$1/usr/sbin/update-initramfs"
+	chmod 755 "$1/usr/sbin/update-initramfs"
 }
 
 # root_install ROOT [--upgrade] APT-GET-INSTALL-ARGS...: ROOT's package lists updated (with
