@@ -13,10 +13,13 @@
  * Each object has a spinlock, obj->lock, and each instance (open file of
  * /dev/ntsync) a mutex, dev->wait_all_lock.
  *
- *  1. An object's state and its waiter list are read and written only with
- *     obj->lock held; the one exception is the look at a manual-reset
- *     event in ntsync_wait_any_try(), which decides nothing by it but that
- *     the wait is satisfied.
+ *  1. An object's state and its waiter list are written only with
+ *     obj->lock held, and read only with it held but in two places: the
+ *     object ioctls' guesses (see "Object ioctls"), which decide nothing,
+ *     and the look at a manual-reset event in ntsync_wait_any_try(),
+ *     which decides only that the wait is satisfied.  Setting an event
+ *     is a release, and that look an acquire, so a wait satisfied by the
+ *     look sees what the setter wrote before setting, as under the lock.
  *
  *  2. obj->all_hint counts the WAIT_ALL entries queued on the object (and
  *     the WAIT_ALL trying it, ntsync_wait_all_try()).  It is written with
@@ -344,7 +347,8 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
  * EFAULT and changes nothing.  That early write stores a guess at the
  * answer, the state read without the lock: the buffer is written again
  * only if someone raced us and the guess was wrong, or if the ioctl
- * failed, to put the user's value back.
+ * failed, to put the user's value back (if that write faults, the ioctl
+ * fails with EFAULT).
  */
 
 static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
@@ -378,10 +382,13 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
-	/* On failure the user's count is left as it was. */
+	/*
+	 * On failure the user's count is put back; if that faults, say so:
+	 * the object is unchanged, the buffer is not.
+	 */
 	if (ret)
 		prev_count = count;
-	if (prev_count != guess && put_user(prev_count, user_count) && !ret)
+	if (prev_count != guess && put_user(prev_count, user_count))
 		ret = -EFAULT;
 	return ret;
 
@@ -432,11 +439,10 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
-	/* On failure the user's count is left as it was. */
+	/* On failure the user's count is put back, as in SEM_RELEASE. */
 	if (ret)
 		prev_count = count;
-	if (prev_count != guess && put_user(prev_count, &user_args->count) &&
-	    !ret)
+	if (prev_count != guess && put_user(prev_count, &user_args->count))
 		ret = -EFAULT;
 	return ret;
 
@@ -492,12 +498,20 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 
 	all = ntsync_lock_obj(dev, event);
 	prev = event->u.event.signaled;
-	event->u.event.signaled = op != NTSYNC_OP_EVENT_RESET;
+	/*
+	 * A release (rule 1): a wait that finds a manual-reset event signaled
+	 * without the lock sees what we wrote before setting it.
+	 */
+	smp_store_release(&event->u.event.signaled,
+			  op != NTSYNC_OP_EVENT_RESET);
 	if (op != NTSYNC_OP_EVENT_RESET)
 		ntsync_wake_waiters(dev, event, all, op);
-	/* Still under the lock: nobody can see the pulse's signaled state. */
+	/*
+	 * Still under the lock: only a wait, woken by the pulse or looking at
+	 * a manual-reset event without the lock, can see its signaled state.
+	 */
 	if (op == NTSYNC_OP_EVENT_PULSE)
-		event->u.event.signaled = false;
+		WRITE_ONCE(event->u.event.signaled, false);
 	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
@@ -1080,15 +1094,17 @@ efault:
 /*
  * Whether @obj is a signaled manual-reset event, seen without its lock.
  * Taking one changes nothing, so this look is the whole acquisition (rule
- * 1's exception): the wait happened at the instant of the load, as if it
- * had been woken then.  type and manual never change.
+ * 1): the wait happened at the instant of the load, as if it had been
+ * woken then (by a PULSE, if it saw one's instant).  No WAIT_ALL changes
+ * a manual-reset event, so none can be seen half done.  type and manual
+ * never change.
  */
 static bool ntsync_manual_event_signaled(const struct ntsync_obj *obj)
 {
 	if (obj->type != NTSYNC_TYPE_EVENT || !obj->u.event.manual)
 		return false;
-	/* Racing with the writers, who hold obj->lock, by design. */
-	return data_race(READ_ONCE(obj->u.event.signaled));
+	/* Pairs with the release in ntsync_event_change(). */
+	return smp_load_acquire(&obj->u.event.signaled);
 }
 
 /*

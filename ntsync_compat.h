@@ -36,20 +36,6 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 #endif
 }
 
-/*
- * __uninitialized keeps a kernel built with INIT_STACK_ALL_ZERO (as
- * Debian's are) from zeroing an array each of whose elements is written
- * before it is read.  Older kernels lack the macro, not the compilers'
- * attribute: the compilers that can zero the stack all have it.
- */
-#ifndef __uninitialized
-#if __has_attribute(__uninitialized__)
-#define __uninitialized __attribute__((__uninitialized__))
-#else
-#define __uninitialized
-#endif
-#endif
-
 /* fd_file() came with 6.12; before it, struct fd held the file plainly. */
 #ifndef fd_file
 #define fd_file(f) ((f).file)

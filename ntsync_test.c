@@ -436,42 +436,45 @@ static void ntsync_test_wait_all_abandoned(struct kunit *test)
 
 /*
  * WAIT_ALL's try without queueing: objects all free are taken at once
- * (an abandoned mutex among them reported); one busy object leaves every
- * object as it was.  Either way no hint stays behind.
+ * (an abandoned mutex among them reported); a busy object, here the
+ * first, leaves every object as it was, those after it never looked at.
+ * Either way no hint stays behind.
  */
 static void ntsync_test_wait_all_try(struct kunit *test)
 {
 	struct ntsync_test_ctx *ctx = test->priv;
 	struct ntsync_obj *objs[] = {
+		ntsync_test_obj(test, NTSYNC_TYPE_EVENT),
 		ntsync_test_obj(test, NTSYNC_TYPE_SEM),
 		ntsync_test_obj(test, NTSYNC_TYPE_MUTEX),
-		ntsync_test_obj(test, NTSYNC_TYPE_EVENT),
 	};
 	struct ntsync_q *q = ntsync_test_q(test, 7, true, objs, 3, NULL);
 	__u32 i;
 
-	objs[0]->u.sem.count = 2;
-	objs[0]->u.sem.max = 2;
-	objs[1]->u.mutex.ownerdead = true;
-	objs[2]->u.event.signaled = false;
+	objs[0]->u.event.signaled = false;
+	objs[1]->u.sem.count = 2;
+	objs[1]->u.sem.max = 2;
+	objs[2]->u.mutex.ownerdead = true;
 
 	/* The event is not signaled: nothing is taken. */
 	KUNIT_EXPECT_FALSE(test, ntsync_wait_all_try(&ctx->dev, q));
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), -1);
-	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 2U);
-	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.owner, 0U);
-	KUNIT_EXPECT_TRUE(test, objs[1]->u.mutex.ownerdead);
+	KUNIT_EXPECT_EQ(test, objs[1]->u.sem.count, 2U);
+	KUNIT_EXPECT_EQ(test, objs[2]->u.mutex.owner, 0U);
+	KUNIT_EXPECT_TRUE(test, objs[2]->u.mutex.ownerdead);
 	KUNIT_EXPECT_FALSE(test, q->ownerdead);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		KUNIT_EXPECT_EQ(test, objs[i]->all_hint, 0U);
 
-	objs[2]->u.event.signaled = true;
+	objs[0]->u.event.signaled = true;
 	KUNIT_EXPECT_TRUE(test, ntsync_wait_all_try(&ctx->dev, q));
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->signaled), 0);
 	KUNIT_EXPECT_TRUE(test, q->ownerdead);
-	KUNIT_EXPECT_EQ(test, objs[0]->u.sem.count, 1U);
-	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.owner, 7U);
-	KUNIT_EXPECT_EQ(test, objs[1]->u.mutex.count, 1U);
-	KUNIT_EXPECT_FALSE(test, objs[1]->u.mutex.ownerdead);
-	KUNIT_EXPECT_FALSE(test, objs[2]->u.event.signaled);
+	KUNIT_EXPECT_FALSE(test, objs[0]->u.event.signaled);
+	KUNIT_EXPECT_EQ(test, objs[1]->u.sem.count, 1U);
+	KUNIT_EXPECT_EQ(test, objs[2]->u.mutex.owner, 7U);
+	KUNIT_EXPECT_EQ(test, objs[2]->u.mutex.count, 1U);
+	KUNIT_EXPECT_FALSE(test, objs[2]->u.mutex.ownerdead);
 
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		KUNIT_EXPECT_EQ(test, objs[i]->all_hint, 0U);
