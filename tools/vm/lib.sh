@@ -672,12 +672,13 @@ prog_exit() {
 # default parse_runs' REPORT_DONE), powered off (its PID 1 did not exit: guest-lib.sh's
 # guest_done) and QEMU exited in time; its kernel log, from the module's load on, holds no report.
 guest_end() {
-	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad marker=missing
-	if [ -n "$done" ] && [ "$brc" = 0 ] && ! grep -q 'Attempted to kill init' "$dir/console.log"; then
+	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad marker=missing pid1_exited=
+	grep -q 'Attempted to kill init' "$dir/console.log" && pid1_exited=1
+	if [ -n "$done" ] && [ "$brc" = 0 ] && [ -z "$pid1_exited" ]; then
 		result ok "$p: guest finished"
 	else
 		[ "$brc" = 124 ] && brc="timed out after ${TIMEOUT}s" || brc="status $brc"
-		! grep -q 'Attempted to kill init' "$dir/console.log" || brc="$brc, its PID 1 exited"
+		[ -z "$pid1_exited" ] || brc="$brc, its PID 1 exited"
 		[ -z "$done" ] || marker=seen
 		result fail "$p: guest finished ($brc, end marker $marker)" \
 			"$(tail -n 30 "$dir/console.log")"
