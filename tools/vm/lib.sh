@@ -340,16 +340,6 @@ intree_ko() {
 	[ "$(modinfo -F name "$2")" = ntsync ] || die "$ko is not an ntsync module"
 }
 
-# The median every analysis uses, prepended to awk programs: median(A, N) of A[1..N], sorted.
-# shellcheck disable=SC2034  # (the lanes' awk programs use it)
-AWK_MEDIAN='
-	function median(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-'
-
 # Kernel ABI name (e.g. 6.1.0-56-amd64) of the headers that ROOT's linux-headers-FLAVOUR pulls in,
 # the flavour being that of the lane ROOT is named after (amd64 for /).
 kernel_abi() {

@@ -268,25 +268,8 @@ bench_table() {
 	[ -s "$f" ] || return 0
 	echo "#"
 	echo "# wine-bench on $lane ($(cat "$OUT/$lane/abi")), QEMU TCG 2 vCPUs, one boot, $BENCH_ROUNDS rounds alternating the modes; median ns per operation"
-	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" "$AWK_MEDIAN"'
-		{ v[$3 SUBSEP $1] = v[$3 SUBSEP $1] " " $4; if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
-		function median_of(s,   a) { return median(a, split(s, a, " ")) }
-		END {
-			nm = split(modes, M, " ")
-			hdr = "| case |"; sep = "|---|"
-			for (i = 1; i <= nm; i++) { hdr = hdr " " name(M[i]) " |"; sep = sep "---:|" }
-			for (i = 1; i <= nm; i++) if (M[i] != "ours") { hdr = hdr " ours vs " name(M[i]) " |"; sep = sep "---:|" }
-			print "# " hdr; print "# " sep
-			for (c = 1; c <= n; c++) {
-				row = "| `" order[c] "` |"
-				for (i = 1; i <= nm; i++) { med[M[i]] = median_of(v[order[c] SUBSEP M[i]]); row = row " " sprintf("%.0f", med[M[i]]) " |" }
-				for (i = 1; i <= nm; i++) if (M[i] != "ours")
-					row = row (med["ours"] > 0 ? sprintf(" **%.1fx** |", med[M[i]] / med["ours"]) : " - |")
-				print "# " row
-			}
-		}
-		function name(m) { return m == "ours" ? "ours" : m == "kernel" ? "kernel'"'"'s ntsync" : "server-side" }
-	' "$f"
+	awk -v modes="$(table_modes "$lane" | tr '\n' ' ')" -f "$VMDIR/median.awk" \
+		-f "$here/bench-table.awk" "$f"
 	echo "# (ours vs X: X's time divided by ours, above 1 means ours is faster)"
 }
 
