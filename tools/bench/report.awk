@@ -25,11 +25,15 @@ function rmed(groups, c1, c2,    g, ng, k, i, n, a) {
 	return n ? median(a, n) : -1
 }
 function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2fx", a / b) : "—" }
+function times(x) { return x < 0 ? "—" : sprintf("%.2f×", x) }
 function spread(a, b) { return a > 0 && b > 0 ? (a > b ? a / b : b / a) : 1 }
 # table(SHAPES, FLOOR): the rows of the cases of those shapes; FLOOR is the unknown-ioctl
 # case of the shape, whose speed is the second noise figure (both modules run the same
 # code there: what is left is the spread between module loads).
-function table(shapes, floor,    k, c, t, o, a, b, tg, sp, nz, ld, goal, met, base, w) {
+function table(shapes, floor,    k, c, t, o, a, b, tg, sp, nz, ld, goal, met, base, w, n) {
+	for (k = 1; k <= ncases; k++)
+		if (index(shapes, " " shape[order[k]] " ") && cnt["ours", order[k]]) n++
+	if (!n) { print "None of these cases ran (`NTSYNC_BENCH_CASES`).\n"; return }
 	ld = spread(med("intree-A intree-B", floor), med("ours", floor))
 	print "| case | in-tree ns/op | ours ns/op | speed (in-tree/ours) | noise (A/B) | target | met | fastest: speed | noise |"
 	print "|---|---:|---:|---:|---:|---:|:---:|---:|---:|"
@@ -58,15 +62,14 @@ function table(shapes, floor,    k, c, t, o, a, b, tg, sp, nz, ld, goal, met, ba
 		tt[c] = t; oo[c] = o
 	}
 	print ""
+	w = floor ~ /\.mt$/ ? "wait-any-signaled.mt" : "wait-any-signaled"
 	printf "Noise: *A/B* is the in-tree module against itself in this boot; the load noise is " \
 	       "`%s`, which runs the same code in both modules (in-tree/ours): **%s**. A speed " \
 	       "within both of 1 means nothing.\n\n", floor, ratio(med("intree-A intree-B", floor), med("ours", floor))
-	printf "A signaled WAIT_ANY costs **%.2f×** an unknown ioctl on the same kind of fd (the " \
-	       "cost of reaching the driver at all) with the in-tree module, **%.2f×** with ours " \
+	printf "A signaled WAIT_ANY costs **%s** an unknown ioctl on the same kind of fd (the " \
+	       "cost of reaching the driver at all) with the in-tree module, **%s** with ours " \
 	       "(median over the runs of the two measured in the same run).\n\n",
-	       rmed("intree-A intree-B", (floor ~ /\.mt$/ ? "wait-any-signaled.mt" : "wait-any-signaled"), floor),
-	       rmed("ours", (floor ~ /\.mt$/ ? "wait-any-signaled.mt" : "wait-any-signaled"), floor)
-	w = floor ~ /\.mt$/ ? "wait-any-signaled.mt" : "wait-any-signaled"
+	       times(rmed("intree-A intree-B", w, floor)), times(rmed("ours", w, floor))
 	printf "The same from the fastest repetitions: **%s** with the in-tree module, **%s** with " \
 	       "ours.\n\n", ratio(fastest("intree-A intree-B", w), fastest("intree-A intree-B", floor)),
 	       ratio(fastest("ours", w), fastest("ours", floor))
@@ -125,12 +128,13 @@ END {
 	print "|---|---:|---:|---:|"
 	split("2cpu 1cpu", where, " ")
 	for (w = 1; w <= 2; w++) {
-		ref = oo["pingpong-" where[w]]
-		printf "| ntsync events, in-tree, %s | %s | %s–%s | %s |\n", where[w], ns(tt["pingpong-" where[w]]),
-		       ns(lo("intree-A intree-B", "pingpong-" where[w])), ns(hi("intree-A intree-B", "pingpong-" where[w])),
-		       ratio(tt["pingpong-" where[w]], ref)
-		printf "| ntsync events, ours, %s | %s | %s–%s | 1.00x |\n", where[w], ns(ref),
-		       ns(lo("ours", "pingpong-" where[w])), ns(hi("ours", "pingpong-" where[w]))
+		pp = "pingpong-" where[w]; ref = oo[pp]
+		if (cnt["ours", pp]) {	# (else not run: NTSYNC_BENCH_CASES)
+			printf "| ntsync events, in-tree, %s | %s | %s–%s | %s |\n", where[w], ns(tt[pp]),
+			       ns(lo("intree-A intree-B", pp)), ns(hi("intree-A intree-B", pp)), ratio(tt[pp], ref)
+			printf "| ntsync events, ours, %s | %s | %s–%s | 1.00x |\n", where[w], ns(ref),
+			       ns(lo("ours", pp)), ns(hi("ours", pp))
+		}
 		split("futex eventfd waitv", prim, " ")
 		split("futex (FUTEX_WAIT/WAKE)|eventfd + poll (esync)|futex_waitv (fsync)", pname, "|")
 		for (p = 1; p <= 3; p++) {
