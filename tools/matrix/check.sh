@@ -350,8 +350,10 @@ build_programs() {
 	build_tools
 }
 
-setup_start
-T0=$SECONDS   # (not counting the wait for the lock)
+lane_start
+chroot_lock
+[ "${1:-}" = --prepare ] || guest_lock
+T0=$SECONDS   # (not counting the wait for the locks)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
 failed && stop

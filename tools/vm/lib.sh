@@ -134,6 +134,13 @@ guest_lock() {
 	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
 }
 setup_start() { lane_start; guest_lock; }
+# chroot_lock: the matrix's chroots and kernels are made by one run at a time.  Its --prepare,
+# which .ci/run starts beside check-debug, boots no guest: it takes only this lock, so that the
+# debug lane's guests need not wait for it.
+chroot_lock() {
+	exec 7>"$CACHE/chroot-lock"
+	flock -n 7 || { say "waiting for the other run that holds $CACHE/chroot-lock"; flock 7; }
+}
 
 # The host's apt, one lane at a time (.ci/run prepares the matrix's caches while the debug lane
 # runs).
