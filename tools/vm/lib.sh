@@ -568,8 +568,9 @@ boot() {
 }
 
 # died_before_init DIR: the guest's kernel panicked before its /init wrote a report line or loaded
-# the module.  That is a fault of the distribution's kernel or of QEMU's emulation, never of
-# ours, and boot retries it once (seen once in CI: 6.12 panicking while unpacking the initramfs).
+# the module.  The module under test cannot have caused that (a broken initramfs or disk image
+# of the lane's would die again), and boot retries it once (seen once in CI: Debian's 6.12
+# panicking while it unpacked an initramfs that had booted many times before and since).
 died_before_init() {
 	[ ! -s "$1/results.log" ] && grep -q 'Kernel panic' "$1/console.log" &&
 		! grep -q 'ntsync-lane: loading the module' "$1/console.log"
