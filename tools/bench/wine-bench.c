@@ -17,6 +17,8 @@
  *   wait-all-8      WaitForMultipleObjects(all) over 8 signaled events
  *   mutex           WaitForSingleObject + ReleaseMutex on an unowned mutex
  *   semaphore       ReleaseSemaphore + WaitForSingleObject
+ *   event-set-reset SetEvent + ResetEvent on a manual-reset event nobody waits for (the
+ *                   call games make most; ntsync-bench's event-set-reset through Win32)
  */
 #include <windows.h>
 #include <stdio.h>
@@ -195,6 +197,19 @@ static void semaphore(long n)
 	CloseHandle(s);
 }
 
+static void event_set_reset(long n)
+{
+	HANDLE e = CreateEventW(NULL, TRUE, FALSE, NULL);
+	double t0 = now_ns();
+
+	for (long k = 0; k < n; k++) {
+		expect("SetEvent", SetEvent(e), TRUE);
+		expect("ResetEvent", ResetEvent(e), TRUE);
+	}
+	report("event-set-reset", t0, n);
+	CloseHandle(e);
+}
+
 int main(int argc, char **argv)
 {
 	double scale = 1;
@@ -220,6 +235,7 @@ int main(int argc, char **argv)
 	wait_all_8(n);
 	mutex(2 * n);
 	semaphore(2 * n);
+	event_set_reset(2 * n);
 	if (errors)
 		printf("error: %d unexpected results\n", errors);
 	return errors != 0;
