@@ -1108,6 +1108,27 @@ static bool ntsync_manual_event_signaled(const struct ntsync_obj *obj)
 }
 
 /*
+ * The index a WAIT_ANY reports for the object at position @i: the object's
+ * lowest position.  A wait that names an object more than once can take it
+ * at a later position: its first pass looks at one position at a time, and
+ * it leaves the waiter lists one position at a time, so the object can
+ * become free between two looks, or be handed to a later position after the
+ * first has left its list.  Either way the wait took the object, and the
+ * ABI reports it by its first position (the alert's too, if it is also one
+ * of the objects).
+ */
+static __u32 ntsync_first_position(const struct ntsync_q *q, __u32 i)
+{
+	__u32 j;
+
+	for (j = 0; j < i; j++) {
+		if (q->entries[j].obj == q->entries[i].obj)
+			return j;
+	}
+	return i;
+}
+
+/*
  * Most waits find an object free: take the first one of @q's @total without
  * queueing anywhere.  Nobody else can see q yet, so there is no race to
  * settle on q->signaled either.  Returns whether one was taken.
@@ -1146,7 +1167,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 	__u32 i, total, queued = 0;
 	struct ntsync_q q;
 	u64 t0;
-	int ret;
+	int ret, signaled;
 
 	if (ntsync_get_wait_args(&args, argp))
 		return -EFAULT;
@@ -1186,6 +1207,10 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 		ntsync_unlock_obj(dev, obj, all);
 	}
 out:
+	/* Nobody else can see q any more. */
+	signaled = atomic_read(&q.signaled);
+	if (signaled > 0)
+		atomic_set(&q.signaled, ntsync_first_position(&q, signaled));
 	ret = ntsync_wait_finish(&q, argp, ret);
 	ntsync_trace_wait_end(dev, &q, ret, t0);
 	ntsync_free_wait(&q, total, onstack);
