@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ntsync selftests: many threads on shared objects, invariants checked at the end.
+ * ntsync selftests: many threads on shared objects, invariants checked at the end,
+ * and a race a WAIT_ANY with a duplicate must not lose.
  */
 #include "ntsync_helpers.h"
 
@@ -280,6 +281,66 @@ NT_TEST_TIMEOUT(stress, 300)
 	close(sh.sem);
 	close(sh.ev_auto);
 	close(sh.ev_manual);
+}
+
+
+/* ========================================================================
+ * A WAIT_ANY that names an object many times reports the object's lowest
+ * position, even when the object is freed while the wait is looking at its
+ * positions one after the other: another thread sets the auto-reset event
+ * as fast as it can while this one waits on it at every position (through
+ * a dup, as Wine's handles would be) with a timeout already past.  Without
+ * the bug this checks for, no wait reports a position above 0; with it, a
+ * set landing after the look at position 0 does (the fuzzer found it).
+ */
+#define DUP_ROUNDS	10000
+
+struct dup_race {
+	int event;
+	int stop;
+};
+
+static void *dup_race_setter(void *arg)
+{
+	struct dup_race *d = arg;
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE))
+		event_op(d->event, NTSYNC_IOC_EVENT_SET, NULL);
+	return NULL;
+}
+
+NT_TEST(wait_any_duplicate_race)
+{
+	struct dup_race d = { .event = NEW_EVENT(self->dev, 0, 0) };
+	unsigned int i, taken = 0, wrong = 0;
+	int objs[NTSYNC_MAX_WAIT_COUNT];
+	pthread_t setter;
+	__u32 index;
+
+	objs[0] = d.event;
+	objs[1] = dup(d.event);
+	ASSERT_LE(0, objs[1]);
+	for (i = 2; i < NTSYNC_MAX_WAIT_COUNT; i++)
+		objs[i] = objs[1];
+	ASSERT_EQ(0, pthread_create(&setter, NULL, dup_race_setter, &d));
+	for (i = 0; i < DUP_ROUNDS; i++) {
+		if (wait_any(self->dev, objs, NTSYNC_MAX_WAIT_COUNT, 1, 0, 0, &index)) {
+			if (errno != ETIMEDOUT)
+				break;
+			continue;
+		}
+		taken++;
+		if (index != 0)
+			wrong++;
+	}
+	__atomic_store_n(&d.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(setter, NULL);
+	EXPECT_EQ(DUP_ROUNDS, i) TH_LOG("WAIT_ANY failed: %s", strerror(errno));
+	EXPECT_EQ(0u, wrong) TH_LOG("%u of %u waits reported a position above 0", wrong, taken);
+	EXPECT_LT(0u, taken);
+	TH_LOG("%u of %u waits took the event", taken, DUP_ROUNDS);
+	close(objs[1]);
+	close(d.event);
 }
 
 TEST_HARNESS_MAIN
