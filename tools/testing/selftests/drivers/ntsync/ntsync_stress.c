@@ -313,7 +313,7 @@ NT_TEST(wait_any_duplicate_race)
 {
 	struct dup_race d = { .event = NEW_EVENT(self->dev, 0, 0) };
 	unsigned int i, taken = 0, wrong = 0;
-	int objs[NTSYNC_MAX_WAIT_COUNT];
+	int objs[NTSYNC_MAX_WAIT_COUNT], err = 0;
 	pthread_t setter;
 	__u32 index;
 
@@ -325,7 +325,8 @@ NT_TEST(wait_any_duplicate_race)
 	ASSERT_EQ(0, pthread_create(&setter, NULL, dup_race_setter, &d));
 	for (i = 0; i < DUP_ROUNDS; i++) {
 		if (wait_any(self->dev, objs, NTSYNC_MAX_WAIT_COUNT, 1, 0, 0, &index)) {
-			if (errno != ETIMEDOUT)
+			err = errno;
+			if (err != ETIMEDOUT)
 				break;
 			continue;
 		}
@@ -335,7 +336,7 @@ NT_TEST(wait_any_duplicate_race)
 	}
 	__atomic_store_n(&d.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(setter, NULL);
-	EXPECT_EQ(DUP_ROUNDS, i) TH_LOG("WAIT_ANY failed: %s", strerror(errno));
+	EXPECT_EQ(DUP_ROUNDS, i) TH_LOG("WAIT_ANY failed: %s", strerror(err));
 	EXPECT_EQ(0u, wrong) TH_LOG("%u of %u waits reported a position above 0", wrong, taken);
 	EXPECT_LT(0u, taken);
 	TH_LOG("%u of %u waits took the event", taken, DUP_ROUNDS);
