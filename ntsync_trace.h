@@ -277,7 +277,8 @@ TRACE_EVENT(ntsync_wait_end,
 /*
  * A queued wait was satisfied by @op on @obj (for a WAIT_ALL, the object
  * whose change completed it; object 0 if the wait found them free as it
- * queued): its thread, owner and the index it will report.
+ * queued): its thread, owner and the position the object was handed to (for
+ * an object a WAIT_ANY names more than once, the wait reports the lowest).
  */
 TRACE_EVENT(ntsync_wake,
 	    TP_PROTO(const struct ntsync_device *dev, const struct ntsync_obj *obj,

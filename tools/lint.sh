@@ -51,6 +51,7 @@ sid_source_stream() {
 }
 sid_source() {
 	local root=$CACHE/chroots/sid pkg
+	chroot_lock
 	setup_chroot sid
 	pkg=$(in_root "$root" apt-cache search --names-only '^linux-source-[0-9.]+$' |
 		cut -d ' ' -f 1 | sort -V | tail -n 1)

@@ -133,14 +133,18 @@ guest_lock() {
 	exec 9>"$CACHE/lock"
 	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
 }
-setup_start() { lane_start; guest_lock; }
-# chroot_lock: the matrix's chroots and kernels are made by one run at a time.  Its --prepare,
-# which .ci/run starts beside check-debug, boots no guest: it takes only this lock, so that the
-# debug lane's guests need not wait for it.
+# chroot_lock: the chroots and kernels in the cache are made and updated by one run at a time.
+# Taken before guest_lock (never the other way round), and only once: a lane run by a lane that
+# holds it (make check runs lint.sh) goes on.  The matrix's --prepare, which .ci/run starts
+# beside check-debug, boots no guest: it takes only this lock, so that the debug lane's guests
+# need not wait for it.
 chroot_lock() {
+	[ "${NTSYNC_CHROOT_LOCKED:-}" != "$CACHE" ] || return 0
 	exec 7>"$CACHE/chroot-lock"
 	flock -n 7 || { say "waiting for the other run that holds $CACHE/chroot-lock"; flock 7; }
+	export NTSYNC_CHROOT_LOCKED=$CACHE
 }
+setup_start() { lane_start; chroot_lock; guest_lock; }
 
 # The host's apt, one lane at a time (.ci/run prepares the matrix's caches while the debug lane
 # runs).
@@ -524,7 +528,7 @@ payload_output() {
 # output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
 # of timeout (124: the guest did not end in time).  In check mode a guest whose kernel died
-# before /init began (died_before_init) boots once more.  A lane may set BOOT_MEM (default 2G),
+# before /init loaded the module (died_before_init) boots once more.  A lane may set BOOT_MEM (default 2G),
 # BOOT_QEMU (more QEMU arguments, e.g. a disk), BOOT_APPEND (more kernel arguments) and
 # BOOT_ARCH (x86_64, the default, or arm64: qemu-system-aarch64 -M virt -cpu max, the console on
 # its PL011 and the report on a PCI 16550, which /init is told is /dev/ttyS0).
@@ -548,15 +552,15 @@ boot() {
 		   -nographic -monitor none -serial stdio "${report[@]}" -no-reboot
 		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
 		   -append "console=$con panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${append:+ $append}")
-	rm -f "$dir/results.log"
+	rm -f "$dir/results.log" "$dir/console.first.log"
 	if [ "$mode" = demo ]; then   # live: only what the payload prints
 		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}
 	else
 		"${cmd[@]}" </dev/null >"$console" 2>&1 || rc=$?
 		if [ "$rc" != 124 ] && died_before_init "$dir"; then
 			mv "$console" "$dir/console.first.log"
-			say "$(basename "$dir"): the guest's kernel died before /init began (nothing of" \
-			    "ours had run yet); booting once more.  Its first console:"
+			say "$(basename "$dir"): the guest's kernel died before /init loaded the module;" \
+			    "booting once more.  Its first console:"
 			grep -E -m 1 -A 40 "$KLOG_BAD" "$dir/console.first.log" | sed 's/^/#   /' >&4
 			rc=0
 			"${cmd[@]}" </dev/null >"$console" 2>&1 || rc=$?
@@ -567,8 +571,8 @@ boot() {
 	return "$rc"
 }
 
-# died_before_init DIR: the guest's kernel panicked before its /init wrote a report line or loaded
-# the module.  The module under test cannot have caused that (a broken initramfs or disk image
+# died_before_init DIR: the guest's kernel panicked before its /init wrote a report line or said
+# it was loading the module.  The module under test cannot have caused that (a broken initramfs or disk image
 # of the lane's would die again), and boot retries it once (seen once in CI: Debian's 6.12
 # panicking while it unpacked an initramfs that had booted many times before and since).
 died_before_init() {
