@@ -7,8 +7,7 @@ file == 1 { kind[$1] = $2; order[++ncases] = $1; next }
 file == 2 && $3 != "n/a" { val[$1, $2, ++cnt[$1, $2]] = $3 }
 file == 3 { rr[$1] = $2; rn[$1] = $3 }
 END {
-	for (k = 1; k <= ncases && !cnt["ours", order[k]]; k++) ;
-	nA = cnt["intree-A", order[k]]; nB = cnt["intree-B", order[k]]; nO = cnt["ours", order[k]]
+	run_counts()
 	print "# ntsync benchmark: the tracepoints compiled in and disabled, against compiled out"
 	print ""
 	printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \

@@ -87,8 +87,7 @@ END {
 	st_target["sem-release-wait"] = 1.3
 	mt_target["wait-any-signaled"] = 1.6; mt_target["wait-all-8"] = 1.1
 	mt_target["event-set-reset"] = 1.1
-	for (k = 1; k <= ncases && !cnt["ours", order[k]]; k++) ;
-	nA = cnt["intree-A", order[k]]; nB = cnt["intree-B", order[k]]; nO = cnt["ours", order[k]]
+	run_counts()
 	print "# ntsync benchmark: this tree against the kernel's own ntsync.ko"
 	print ""
 	printf "Kernel %s under QEMU (TCG, 2 vCPUs), one boot. In each of %d rounds every case " \

@@ -17,3 +17,9 @@ function lo(groups, c,    g, ng, k, i, m) {
 	return m
 }
 function ns(x) { return x < 0 ? "—" : x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+# run_counts(): nA, nB and nO, the runs of in-tree A, in-tree B and ours, counted on the first
+# case (order[1..ncases]) that ran under ours.
+function run_counts(    k) {
+	for (k = 1; k <= ncases && !cnt["ours", order[k]]; k++) ;
+	nA = cnt["intree-A", order[k]]; nB = cnt["intree-B", order[k]]; nO = cnt["ours", order[k]]
+}
