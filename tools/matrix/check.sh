@@ -350,9 +350,8 @@ build_programs() {
 	build_tools
 }
 
-lane_start
-chroot_lock
-[ "${1:-}" = --prepare ] || guest_lock
+# (--prepare boots no guest: the chroots' lock alone)
+if [ "${1:-}" = --prepare ]; then lane_start; chroot_lock; else setup_start; fi
 T0=$SECONDS   # (not counting the wait for the locks)
 echo "TAP version 13"
 step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
