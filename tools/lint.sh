@@ -59,17 +59,8 @@ sid_source() {
 	checkpatch_dir "$pkg" sid_source_stream "$root" "$pkg"
 }
 
-n=0 failed=0
-check() {	# check DESCRIPTION LOG: the log is empty when the check passed
-	n=$((n + 1))
-	if [ -s "$2" ]; then
-		failed=$((failed + 1))
-		echo "not ok $n - $1"
-		sed 's/^/#   /' "$2"
-	else
-		echo "ok $n - $1"
-	fi
-}
+# check DESCRIPTION LOG: a result; the log is empty when the check passed.
+check() { if [ -s "$2" ]; then result fail "$1" "$(cat "$2")"; else result ok "$1"; fi; }
 
 newest=$(sid_source)
 oldest=$(host_source)
@@ -127,6 +118,4 @@ ver=$(make -s --no-print-directory -C "$REPO" version 2>&1) || ver="make version
 } >"$OUT/version.bad"
 check "one version: ntsync.h, dkms.conf and debian/changelog say $ver" "$OUT/version.bad"
 
-echo "1..$n"
-echo "$((n - failed)) passed, $failed failed"
-[ $failed = 0 ]
+tap_end

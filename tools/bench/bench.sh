@@ -1,27 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make bench: boot the newest Debian sid kernel under QEMU (2 vCPUs, TCG) and, in that one boot,
-# alternate the kernel's own ntsync.ko and this tree's with rmmod/insmod, running
-# tools/bench/ntsync-bench under each (see guest-init for the schedule).  Prints a Markdown table of
-# medians and speed ratios, and writes it with a chart and the raw numbers to build/bench/.
-#
-#   NTSYNC_BENCH_ROUNDS    rounds (default 10: 20 runs of each case under each module)
-#   NTSYNC_BENCH_SECONDS   the time one repetition of a case is calibrated to (default 0.15)
-#   NTSYNC_BENCH_SCALE     multiplies every calibrated iteration count (default 1)
-#   NTSYNC_BENCH_REPS      timed repetitions per case and run (default 3)
-#   NTSYNC_BENCH_PUBLISH   1: also copy the report to tools/bench/results.md and the chart to
-#                          Documentation/bench.png; 0 (default): only build/bench.  README.md is
-#                          never written (its numbers are copied there by hand)
-#   NTSYNC_BENCH_CASES     run only these cases (space-separated names as "ntsync-bench list"
-#                          prints them; default: all)
-#   NTSYNC_BENCH_LANE      the suite whose kernel is measured (default sid; it must ship ntsync.ko)
-#   NTSYNC_BENCH_COMPARE   intree (default): ours against the kernel's ntsync.ko; notrace: ours
-#                          (tracepoints compiled in, disabled) against ours built with
-#                          NTSYNC_NO_TRACE=1 (compiled out), in the "in-tree" slots; reported as
-#                          results-trace.md (build/bench-notrace; published to
-#                          tools/bench/results-trace.md only, never README.md)
-# and lib.sh's knobs (NTSYNC_CACHE, NTSYNC_OUT, NTSYNC_TIMEOUT, NTSYNC_REFRESH).
-# "bench.sh report" analyses (and publishes) the last run again without booting.
+# make bench: boot the newest Debian sid kernel under QEMU and, in that one boot, alternate the
+# kernel's own ntsync.ko and this tree's, running tools/bench/ntsync-bench under each
+# (tools/bench/guest-init); the report (tools/bench/*.awk) and chart go to build/bench/.
+# "bench.sh report" analyses the last run again without booting.  Documentation/testing.rst
+# describes the benchmark and its settings.
 set -euo pipefail
 BENCHDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${NTSYNC_BENCH_COMPARE:=intree}"
@@ -43,73 +26,41 @@ PUBLISH=${NTSYNC_BENCH_PUBLISH:-0}
 CASES=${NTSYNC_BENCH_CASES:-}
 lane=${NTSYNC_BENCH_LANE:-sid}
 
-# awk with the statistics every analysis below shares (tools/vm/median.awk, stats.awk); each
-# analysis is a program of its own in tools/bench/*.awk.
-AWK=(awk -f "$VMDIR/median.awk" -f "$BENCHDIR/stats.awk")
-
-# runs RESULTS-LOG: one line "GROUP CASE VALUE BEST" per case and run (runs.awk).
-runs() { "${AWK[@]}" -f "$BENCHDIR/runs.awk" "$1"; }
-
-# report RUNS DESCRIPTIONS KERNEL OURS: the Markdown report (stdout) and chart data (to
-# $OUT/chart.dat): report.awk.
-report() {
-	"${AWK[@]}" -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
-		-v load0="$LOAD0" -v load1="$LOAD1" -v chart="$OUT/chart.dat" \
-		-f "$BENCHDIR/report.awk" "$2" "$1"
-}
-
-# chart DATA PNG: the speed of each case with the noise next to it, and the targets (chart.gp).
-chart() { gnuplot -e "data='$1'; png='$2'; kernel='$KERNEL'" "$BENCHDIR/chart.gp"; }
-
-# by_round RESULTS-LOG: for NTSYNC_BENCH_COMPARE=notrace, one line "CASE RATIO NOISE" per case,
-# the ratio of the builds and their noise taken round by round (by-round.awk).
-by_round() { "${AWK[@]}" -f "$BENCHDIR/by-round.awk" "$1"; }
-
-# report_notrace RUNS DESCRIPTIONS KERNEL OURS BY-ROUND: the Markdown report of
-# NTSYNC_BENCH_COMPARE=notrace (the "in-tree" groups are then ours with the trace calls compiled
-# out).
-report_notrace() {
-	"${AWK[@]}" -v kernel="$3" -v ours="$4" -v rounds="$ROUNDS" -v reps="$REPS" -v scale="$SCALE" \
-		-v secs="$SECONDS_PER_REP" -v load0="$LOAD0" -v load1="$LOAD1" \
-		-f "$BENCHDIR/report-notrace.awk" "$2" "$1" "$5"
-}
-
-# analyse: the report, chart and (with PUBLISH=1) the published copies, from $OUT/raw.log and
-# $OUT/meta (what the boot below leaves).
+# analyse: the report (tools/bench/report.awk, or report-notrace.awk with by-round.awk), the
+# chart (chart.gp) and (with PUBLISH=1) the published copies, from $OUT/raw.log and $OUT/meta
+# (what the boot below leaves).  The awk programs share tools/vm/median.awk and stats.awk.
 analyse() {
-	local abi lane load0 load1 ours r=$OUT/raw.log
+	local abi lane load0 load1 ours r=$OUT/raw.log name=results png=
+	local awk=(awk -f "$VMDIR/median.awk" -f "$BENCHDIR/stats.awk")
 	{ [ -s "$r" ] && [ -s "$OUT/meta" ]; } || die "no benchmark run in $OUT to report on"
 	read -r abi lane load0 load1 ours <"$OUT/meta"
-	LOAD0=${load0//,/ } LOAD1=${load1//,/ } KERNEL=$abi
 	ROUNDS=$(sed -n 's/^@@config rounds=\([0-9]*\).*/\1/p' "$r")
 	REPS=$(sed -n 's/^@@config.* reps=\([0-9]*\).*/\1/p' "$r")
 	SCALE=$(sed -n 's/^@@config.* scale=\([0-9.]*\).*/\1/p' "$r")
-	runs "$r" >"$OUT/runs.txt"
+	SECONDS_PER_REP=$(sed -n 's/^@@config.* seconds=\([0-9.]*\).*/\1/p' "$r")
+	awk=("${awk[@]}" -v kernel="$abi (Debian $lane)" -v ours="$ours" -v rounds="$ROUNDS"
+	     -v reps="$REPS" -v scale="$SCALE" -v load0="${load0//,/ }" -v load1="${load1//,/ }")
+	"${awk[@]}" -f "$BENCHDIR/runs.awk" "$r" >"$OUT/runs.txt"
 	make -s -C "$BENCHDIR" OUTPUT="$OUT" >/dev/null
 	"$OUT/ntsync-bench" list >"$OUT/cases.txt"
 	if [ "$NTSYNC_BENCH_COMPARE" = notrace ]; then
-		SECONDS_PER_REP=$(sed -n 's/^@@config.* seconds=\([0-9.]*\).*/\1/p' "$r")
-		by_round "$r" >"$OUT/by-round.txt"
-		report_notrace "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" \
-			"$OUT/by-round.txt" >"$OUT/results-trace.md"
-		cat "$OUT/results-trace.md"
-		echo
-		echo "bench: wrote $OUT/results-trace.md, $OUT/runs.txt (per run), $OUT/raw.log"
-		[ "$PUBLISH" = 1 ] || return 0
-		cp "$OUT/results-trace.md" "$REPO/tools/bench/results-trace.md"
-		echo "bench: published to tools/bench/results-trace.md"
-		return 0
+		name=results-trace
+		"${awk[@]}" -f "$BENCHDIR/by-round.awk" "$r" >"$OUT/by-round.txt"
+		"${awk[@]}" -v secs="$SECONDS_PER_REP" -f "$BENCHDIR/report-notrace.awk" \
+			"$OUT/cases.txt" "$OUT/runs.txt" "$OUT/by-round.txt" >"$OUT/$name.md"
+	else
+		"${awk[@]}" -v chart="$OUT/chart.dat" -f "$BENCHDIR/report.awk" \
+			"$OUT/cases.txt" "$OUT/runs.txt" >"$OUT/$name.md"
+		gnuplot -e "data='$OUT/chart.dat'; png='$OUT/bench.png'; kernel='$abi'" "$BENCHDIR/chart.gp"
+		png=bench.png
 	fi
-	report "$OUT/runs.txt" "$OUT/cases.txt" "$abi (Debian $lane)" "$ours" >"$OUT/results.md"
-	chart "$OUT/chart.dat" "$OUT/bench.png"
-	cat "$OUT/results.md"
+	cat "$OUT/$name.md"
 	echo
-	echo "bench: wrote $OUT/results.md, $OUT/bench.png, $OUT/runs.txt (per run), $OUT/raw.log"
+	echo "bench: wrote $OUT/$name.md, ${png:+$OUT/$png, }$OUT/runs.txt (per run), $OUT/raw.log"
 	[ "$PUBLISH" = 1 ] || return 0
-	cp "$OUT/results.md" "$REPO/tools/bench/results.md"
-	mkdir -p "$REPO/Documentation"
-	cp "$OUT/bench.png" "$REPO/Documentation/bench.png"
-	echo "bench: published to tools/bench/results.md and Documentation/bench.png"
+	cp "$OUT/$name.md" "$REPO/tools/bench/$name.md"
+	[ -z "$png" ] || cp "$OUT/$png" "$REPO/Documentation/$png"
+	echo "bench: published to tools/bench/$name.md${png:+ and Documentation/$png}"
 }
 
 if [ "${1:-}" = report ]; then	# analyse the last run again, without booting
@@ -154,14 +105,8 @@ boot "$d" demo || rc=$?
 say "the guest ran $((SECONDS - start)) s"
 
 r=$d/results.log
-fail=$(grep '^@@check fail' "$r" || true)
-bad=$(bad_klog_lines "$r")
-[ -z "$fail" ] || printf 'bench: %s\n' "$fail" "$(grep '^ntsync-bench:' "$r" || true)"
-[ -z "$bad" ] || printf 'bench: kernel log shows trouble:\n%s\n' "$bad"
-if [ "$rc" != 0 ] || ! grep -q '^@@done' "$r"; then
-	die "the guest did not finish (status $rc); console: $d/console.log"
-fi
-{ [ -z "$fail" ] && [ -z "$bad" ]; } || die "benchmark failed; report: $r, console: $d/console.log"
+guest_clean bench "$d" "$rc" || die "benchmark failed ($(grep '^ntsync-bench:' "$r" | tail -n 1 || true));" \
+	"report: $r, console: $d/console.log"
 cp "$r" "$OUT/raw.log"
 # What "ours" was: the commit, whether the driver differed from it, the module's srcversion.
 ours=$(git -C "$REPO" -c safe.directory="$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -1,26 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check-debug: the module on debug kernels.  Builds (once; cached) two kernels from Debian's
-# newest linux-source with the host's gcc -- tinyconfig plus tools/debug/debug.config (lockdep,
-# kmemleak, UBSAN, debug objects, failslab, KUnit, ...) plus KASAN or KCSAN -- builds the module
-# against each, and boots each under QEMU with the module, the kselftest suites and the fuzzer:
-#
-#   kasan  the module users get (no KUnit, no taint but O), then the NTSYNC_DEBUG=1 build:
-#          KUnit (at load), the wake-invariant check throughout, selftests 64/32-bit, fuzzer
-#          (stress + model), failslab fault injection (the selftests, then the fuzzer's fault
-#          mode), rmmod refused while busy / load-unload cycles, kmemleak scan
-#   kcsan  the same two modules; KUnit, selftests 64/32-bit, fuzzer (stress + model), kmemleak
-#
-# and requires a clean kernel log: no lockdep, KASAN, KCSAN, UBSAN, kmemleak, debug-objects
-# report, warning or BUG.  Prints TAP; the last line is "N passed, N failed"; any failure makes
-# the exit status non-zero.  Knobs (besides those of tools/vm/lib.sh and tools/debug/lib.sh):
-#
-#   NTSYNC_DEBUG_FLAVORS  kernels to run                       (default "kasan kcsan")
-#   NTSYNC_FUZZ_SECONDS   fuzzing per kernel, stress + model   (default 150)
-#   NTSYNC_FUZZ_SEED      fuzzer seed                          (default: the time; printed)
-#   NTSYNC_UNLOAD_CYCLES  load/unload cycles                   (default 20)
-#   NTSYNC_SRC            tree to test instead of this one (a git work tree; e.g. a scratch
-#                         copy with a planted bug)
+# make check-debug: the module on two debug kernels built here (tools/debug/lib.sh: KASAN or
+# KCSAN, lockdep, kmemleak, UBSAN, failslab, KUnit): the module users get must hold no test code;
+# the NTSYNC_DEBUG=1 build then runs KUnit, the suites, the fuzzer, fault injection and unloading
+# (tools/debug/guest-steps), with a clean kernel log.  Prints TAP and "N passed, N failed".
+# Documentation/testing.rst describes the lane and its settings.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/debug}
@@ -90,28 +74,20 @@ prepare_debug() {
 	fi
 }
 
-# The payload: the steps of tools/debug/guest-steps in order, each a copy of it named after the
-# step (it takes the step's arguments from DIR/debug.conf, /debug.conf in the guest); the kasan
-# kernel's leaks-before-unload runs while the module is loaded, so that its leak backtraces have
-# symbols.
+# payload FLAVOR DIR: make_initrd's payload: the fuzzer, the NTSYNC_DEBUG=1 module and the steps
+# of tools/debug/guest-steps in order, each "=NAME guest-steps STEP ARGS"; the kasan kernel's
+# leaks-before-unload runs while the module is loaded, so that its leak backtraces have symbols.
 payload() {
-	local flavor=$1 dir=$2 s
-	printf 'FUZZ_SECONDS=%s\nSEED=%s\nFAILSLAB_ROUNDS=%s\nFAILSLAB_INTERVALS="%s"\nCYCLES=%s\n' \
-		"$FUZZ_SECONDS" "$SEED" "$FAILSLAB_ROUNDS" "$FAILSLAB_INTERVALS" "$CYCLES" >"$dir/debug.conf"
-	echo "+$dir/debug.conf" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" "+$dir/ntsync-debug.ko"
-	[ "$flavor" != kasan ] || echo "${SUITE_PROGS[@]/#/+$OUT/bin/failslab-}"
-	rm -rf "$dir/steps"
-	mkdir -p "$dir/steps"
-	for s in prep suites fuzz-stress fuzz-model fuzz-model-waiters selftests-failslab failslab \
-		 leaks-before-unload unload leaks; do
-		case $flavor/$s in
-		*/suites) echo "${SUITES[@]/#/$OUT/bin/}"; continue ;;
-		kasan/*|*/prep|*/fuzz-*|*/leaks) ;;
-		*) continue ;;
-		esac
-		cp "$DEBUG_DIR/guest-steps" "$dir/steps/$s"
-		echo "$dir/steps/$s"
-	done
+	local stress=$((FUZZ_SECONDS * 2 / 3)) model=$((FUZZ_SECONDS - FUZZ_SECONDS * 2 / 3)) s=guest-steps
+	printf '%s\n' "+$OUT/src/tools/debug/$s" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
+		"+$2/ntsync-debug.ko" "=prep $s prep" "${SUITES[@]/#/$OUT/bin/}" \
+		"=fuzz-stress $s stress $stress $SEED" "=fuzz-model $s model $model $((SEED + 7))" \
+		"=fuzz-model-waiters $s model-waiters $model $((SEED + 13))"
+	[ "$1" != kasan ] || printf '%s\n' "${SUITE_PROGS[@]/#/+$OUT/bin/failslab-}" \
+		"=selftests-failslab $s selftests-failslab $FAILSLAB_INTERVALS" \
+		"=failslab $s failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS" \
+		"=leaks-before-unload $s leaks after-fault-injection" "=unload $s unload $CYCLES"
+	echo "=leaks $s leaks at-the-end"
 }
 
 # KUnit's KTAP in the guest's kernel log: the first run's cases one by one, then every run.
@@ -155,12 +131,8 @@ lane_start
 mkdir -p "$DEBUG_CACHE"
 exec 8>"$DEBUG_CACHE/lock"
 flock -n 8 || { say "waiting for the other run that holds $DEBUG_CACHE/lock"; flock 8; }
-echo "TAP version 13"
+lane_begin "${HOST_PKGS[@]}" "${DEBUG_PKGS[@]}"
 echo "# fuzzer seed $SEED (NTSYNC_FUZZ_SEED), ${FUZZ_SECONDS}s of fuzzing per kernel"
-step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" "${DEBUG_PKGS[@]}"
-failed && stop
-step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
-failed && stop
 step "build the selftests and the fuzzer (64-bit and 32-bit, static)" "$OUT/tools.log" build_tools
 failed && stop
 
@@ -174,8 +146,8 @@ for flavor in "${FLAVORS[@]}"; do
 	step "$flavor: build the modules against it, with and without NTSYNC_DEBUG=1" "$d/module.log" \
 		build_modules "$d"
 	failed && continue
-	mapfile -t files < <(payload "$flavor" "$d" | tr ' ' '\n')
-	printf '%s\n' "${files[@]}" | grep -v '^+' | xargs -n 1 basename >"$d/initrd.list"
+	mapfile -t files < <(payload "$flavor" "$d")
+	printf '%s\n' "${files[@]}" | sed -n 's/^=\([^ ]*\).*/\1/p; /^[^+=]/s,.*/,,p' >"$d/initrd.list"
 	step "$flavor: initramfs" "$d/initrd.log" make_initrd "$d" "${files[@]}"
 	failed && continue
 	say "$flavor: booting $(cat "$d/abi") (about $((FUZZ_SECONDS / 60 + 3)) minutes)"

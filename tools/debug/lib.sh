@@ -28,9 +28,7 @@ apt_private_opts() {
 fetch_suite_source() {
 	local a=$DEBUG_CACHE/apt src=$DEBUG_CACHE/sources pkg deb stamp=$DEBUG_CACHE/sources/.fetched
 	local -a o
-	if [ -e "$stamp" ] && [ -z "$(find "$stamp" -mmin +1440)" ] && [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
-		return 0
-	fi
+	! fresh "$stamp" || return 0
 	mapfile -t o < <(apt_private_opts)
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$src"
 	echo "deb $(debian_mirror) $DEBUG_SUITE main" >"$a/sources.list"

@@ -36,8 +36,7 @@ arm64_host() {
 # stamped and refreshed like tools/vm/lib.sh's setup_chroot.
 arm64_cross_chroot() {
 	local root=$CACHE/chroots/arm64-cross
-	if [ -e "$root/.ntsync-ok" ] && [ -z "$(find "$root/.ntsync-ok" -mmin +1440)" ] &&
-	   [ -x "$root/usr/bin/aarch64-linux-gnu-gcc" ] &&
+	if fresh "$root/.ntsync-ok" && [ -x "$root/usr/bin/aarch64-linux-gnu-gcc" ] &&
 	   [ -x "$root/usr/bin/arm-linux-gnueabihf-gcc" ]; then
 		return 0
 	fi
@@ -53,8 +52,7 @@ arm64_cross_chroot() {
 arm64_programs() {
 	local ovl=$OUT/arm64-cross root=$CACHE/chroots/arm64-cross
 	arm64_cross_chroot
-	drop_overlay "$ovl"
-	stage_src "$ovl"
+	new_overlay "$ovl"
 	cp -a "$(harness_dir)" "$ovl/xfer/harness"
 	in_overlay "$root" "$ovl" make -C /xfer/src/tools/testing/selftests/drivers/ntsync \
 		HARNESS_DIR=/xfer/harness OUTPUT=/xfer/bin CC_64=aarch64-linux-gnu-gcc \
@@ -65,7 +63,7 @@ arm64_programs() {
 	mkdir -p "$OUT/tools-arm64"
 	mv "$ovl/xfer/bin" "$OUT/bin-arm64"
 	mv "$ovl/xfer/ntsync-smoke" "$OUT/tools-arm64/ntsync-smoke"
-	drop_overlay "$ovl"
+	rm -rf "$ovl"
 	check_selftests "$OUT/bin-arm64"
 	local b m
 	for b in "$OUT/bin-arm64"/* "$OUT/tools-arm64"/*; do

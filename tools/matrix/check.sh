@@ -1,36 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check-matrix: the module on every Debian stock kernel from 5.10 on, installed the way a
-# distribution installs it.  For each lane (a Debian suite, in a chroot of that suite, with the
-# suite's linux-headers-amd64 and so the kernel's own compiler; SUITE-rt: the suite's PREEMPT_RT
-# kernel, linux-headers-rt-amd64; SUITE-arm64: its arm64 kernel, in an arm64 chroot under
-# qemu-user emulation, booted with qemu-system-aarch64, see tools/matrix/arm64.sh; or "clang", a
-# kernel built here with LLVM=1 in a bookworm chroot with clang, see tools/debug/clang.sh):
-#   - build the module warning-free at W=1;
-#   - "make dkms-install KVER=<kernel>" in a throw-away overlay of the chroot, where the kernel's
-#     own ntsync.ko (if any) and modules.* are installed too; check the DKMS and module versions,
-#     then "make dkms-remove" and check that nothing is left;
-#   - boot the kernel under QEMU with the DKMS-installed module and that module tree: run the
-#     64-bit and 32-bit kselftest suites, rmmod, "modprobe ntsync" must load ours, and where the
-#     kernel ships its own ntsync, either module must refuse to load over the other;
-#   - scan the kernel log.
-# Then, once: "make install"/"make uninstall" (DESTDIR on the host; for real in the bookworm and
-# sid chroots, where sid's linux-libc-dev owns a linux/ntsync.h), and "make deb" built in a
-# bookworm chroot and installed, checked and purged in bookworm and sid chroots.
-# Prints TAP, a summary table and "N passed, N failed"; non-zero on any failure.
-#
-# With --prepare it only fills the cache (chroots, kernel images and module trees) for a later
-# run and builds or boots nothing: .ci/run does that in the background while the debug lane
-# compiles its kernels.
-#
-#   NTSYNC_LANES     kernels (default: bullseye bookworm bookworm-backports trixie-backports sid
-#                    bookworm-rt trixie-backports-rt bookworm-arm64 clang bookworm-backports-arm64
-#                    trixie-backports-arm64; "" for none).  "clang" is a kernel built with LLVM=1
-#                    from the debug lane's source (tools/debug/clang.sh; 10-20 minutes the first
-#                    time): the module built with LLVM=1, and DKMS must choose that by itself.
-#   NTSYNC_EXTRAS    the once-only parts (default: install deb; "" for none)
-#   see tools/vm/lib.sh for NTSYNC_CACHE, NTSYNC_TIMEOUT, NTSYNC_REFRESH; NTSYNC_OUT defaults to
-#   <repo>/build/matrix here.
+# make check-matrix: the module on every Debian stock kernel from 5.10 on, PREEMPT_RT, arm64 and
+# clang-built ones too, installed the way a distribution installs it.  Per kernel: the W=1 build
+# in the suite's chroot, make dkms-install / dkms-remove in an overlay of it, and a boot with the
+# DKMS-installed module tree (the suites, then tools/matrix/guest-matrix); then, once, make
+# install and make deb (tools/matrix/chroot/).  Prints TAP, a summary table and "N passed, N
+# failed".  With --prepare it only fills the cache (chroots, kernels), as .ci/run does while
+# check-debug compiles.  Documentation/testing.rst describes the lane and its settings.
 set -euo pipefail
 NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/matrix}
 # shellcheck source=tools/vm/lib.sh
@@ -87,33 +63,29 @@ matrix_prepare() {
 		head -n 1 | sed 's/^\(gcc-[0-9]*\).*/\1/; s/^gcc ([^)]*) \([0-9]*\).*/gcc-\1/' >"$dir/cc"
 }
 
+# new_overlay OVL: an empty OVL with the scratch copy of the tree at OVL/xfer/src, for in_overlay.
+new_overlay() {
+	rm -rf "$1"
+	mkdir -p "$1/upper" "$1/work" "$1/merged" "$1/xfer"
+	cp -a "$OUT/src" "$1/xfer/src"
+}
 # in_overlay ROOT OVL CMD...: run CMD in a copy-on-write view of the chroot ROOT: changes land in
 # OVL/upper and vanish with it; the cached chroot stays as it was.  OVL/xfer is /xfer inside.
 in_overlay() {
-	mkdir -p "$2/upper" "$2/work" "$2/merged" "$2/xfer"
 	cp /etc/resolv.conf "$1/etc/resolv.conf"
 	unshare -m -- "$REPO/tools/matrix/in-overlay" "$@"
-}
-drop_overlay() { rm -rf "$1"; }
-
-# A clean source tree of the module (what the scratch copy holds) at OVL/xfer/src.
-stage_src() {
-	rm -rf "$1/xfer/src"
-	mkdir -p "$1/xfer"
-	cp -a "$OUT/src" "$1/xfer/src"
 }
 
 # --- a kernel lane -------------------------------------------------------------------------
 
-# dkms_lane DIR: make dkms-install for the lane's kernel in an overlay of its chroot, where the
-# kernel's own module tree part is installed first; keep that /lib/modules/ABI in DIR/modtree
-# and the installed module, uncompressed, as DIR/ntsync.ko.  Then make dkms-remove.
+# dkms_lane DIR: make dkms-install and dkms-remove for the lane's kernel in an overlay of its
+# chroot (tools/matrix/chroot/dkms); the module tree the guest gets in DIR/modtree, the installed
+# module, uncompressed, as DIR/ntsync.ko.
 dkms_lane() {
 	local dir=$1 root abi ovl=$1/ovl ko ver dver
 	root=$(cat "$dir/root")
 	abi=$(cat "$dir/abi")
-	drop_overlay "$ovl"
-	stage_src "$ovl"
+	new_overlay "$ovl"
 	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
 	in_overlay "$root" "$ovl" sh /xfer/src/tools/matrix/chroot/dkms "$abi"
 	mv "$ovl/xfer/guest/usr/lib/modules/$abi" "$ovl/xfer/modtree"
@@ -131,7 +103,7 @@ dkms_lane() {
 	if [ "$ver" != "$(ntsync_version)" ] || [ "$dver" != "$ver" ]; then
 		die "versions differ: dkms $dver, module $ver, ntsync.h $(ntsync_version)"
 	fi
-	drop_overlay "$ovl"
+	rm -rf "$ovl"
 }
 
 ntsync_version() { make -s --no-print-directory -C "$OUT/src" version; }
@@ -143,10 +115,9 @@ build_tools() {
 		-o "$OUT/bin/ntsync-smoke" "$OUT/src/tools/matrix/ntsync-smoke.c"
 }
 
-# matrix_initrd DIR: the lane initramfs (tools/vm/lib.sh's make_initrd: guest-init, our module,
-# the suites and guest-matrix as payload), plus a second cpio archive with the module tree,
-# kmod with its libraries, the smoke test and the expected version.  An amd64 guest gets the
-# host's busybox and kmod; an arm64 one those of its chroot.
+# matrix_initrd DIR: make_initrd's initramfs (the suites and guest-matrix as payload), plus a
+# second cpio archive with the module tree, kmod with its libraries, the smoke test and the
+# expected version; busybox and kmod are the host's, or an arm64 lane's chroot's.
 matrix_initrd() {
 	local dir=$1 abi x=$1/extra.d f lib root=/ bin=$OUT/bin tools=$OUT/bin
 	abi=$(cat "$dir/abi")
@@ -170,61 +141,36 @@ matrix_initrd() {
 	rm -rf "$x"
 }
 
-# parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP, and the lane's summary cells.
+# parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP, and the lane's summary cells: the
+# suites' tests passed/planned, 64-bit and 32-bit, and guest-matrix's tests, "vs. the kernel's"
+# apart.
 parse_lane() {
-	local lane=$1 dir=$2 brc=$3 line suite='' done='' s b
-	local mfail=0 mok=0 cfail=0 cok=0 own=''
-	local -A ran=() pass=() plan=()
-	while IFS= read -r line; do
-		case $line in
-		"@@check ok "*)
-			result ok "$lane: ${line#@@check ok }"
-			[ -n "$own" ] && cok=$((cok + 1)) || mok=$((mok + 1)) ;;
-		"@@check fail "*)
-			result fail "$lane: ${line#@@check fail }"
-			[ -n "$own" ] && cfail=$((cfail + 1)) || mfail=$((mfail + 1)) ;;
-		# (checks after "the kernel ships ..." are about the two modules side by side)
-		"@@info "*)       echo "# $lane: ${line#@@info }"; [ "${line#*ships no}" = "$line" ] && own=1 ;;
-		"@@run "*)        suite=${line#@@run }; ran[$suite]=1; prog_start ;;
-		"@@exit "*)
-			s=${line##* }
-			if [ "$suite" != guest-matrix ]; then
-				prog_exit "$lane: $suite" "$s"
-				# (the suite's programs, summed: 64-bit, and 32-bit *_32)
-				b=64
-				[ "${suite%_32}" = "$suite" ] || b=32
-				pass[$b]=$((${pass[$b]:-0} + T_PASS))
-				plan[$b]=$((${plan[$b]:-0} + ${T_PLAN:-0}))
-			elif [ "$s" = 0 ]; then
-				result ok "$lane: module checks ran to the end"
-			else
-				result fail "$lane: module checks ran to the end (status $s)"
-			fi
-			suite='' ;;
-		"@@done") done=1 ;;
-		*)
-			if [ -z "$suite" ] || [ "$suite" = guest-matrix ]; then continue; fi
-			prog_line "$lane: $suite" "$line" ;;
-		esac
-	done <"$dir/results.log"
-	[ -z "$suite" ] || result fail "$lane: $suite: did not finish"
-	for s in "${SUITES[@]}" guest-matrix; do
-		[ -n "${ran[$s]:-}" ] || result fail "$lane: $s: did not run"
+	local lane=$1 r=$2/results.log b p pass plan
+	parse_runs "$lane" "$2" "${SUITES[@]}" guest-matrix
+	for b in 64 32; do
+		pass=0 plan=0
+		for p in "${SUITE_PROGS[@]}"; do
+			[ $b = 64 ] || p=${p}_32
+			pass=$((pass + ${RUN_PASS[$p]:-0})) plan=$((plan + ${RUN_PLAN[$p]:-0}))
+		done
+		SUM[$lane,$b]=$pass/$plan
+		[ "$plan" != 0 ] || SUM[$lane,$b]=none
 	done
-	SUM[$lane,64]=${pass[64]:+${pass[64]}/${plan[64]}}
-	SUM[$lane,32]=${pass[32]:+${pass[32]}/${plan[32]}}
-	SUM[$lane,64]=${SUM[$lane,64]:-none} SUM[$lane,32]=${SUM[$lane,32]:-none}
-	SUM[$lane,mod]="$mok ok"
-	[ "$mfail" = 0 ] || SUM[$lane,mod]="$mfail FAILED"
-	[ -n "${ran[guest-matrix]:-}" ] || SUM[$lane,mod]="did not run"
-	if [ -z "$own" ]; then
-		SUM[$lane,own]="n/a (none shipped)"
-	elif [ "$cfail" = 0 ]; then
-		SUM[$lane,own]="$cok ok"
-	else
-		SUM[$lane,own]="$cfail FAILED"
-	fi
-	guest_end "$lane" "$dir" "$brc" "$done"
+	SUM[$lane,mod]=$(tap_cell "$r" mod) SUM[$lane,own]=$(tap_cell "$r" own)
+	[ -n "${RUN_PLAN[guest-matrix]:-}" ] || SUM[$lane,mod]="did not run"
+	! grep -q '^@@info the kernel ships no' "$r" || SUM[$lane,own]="n/a (none shipped)"
+	guest_end "$lane" "$2" "$3"
+}
+
+# tap_cell RESULTS-LOG own|mod: "N ok" or "N FAILED" of guest-matrix's tests named "vs. the
+# kernel's" (own) or of the others (mod).
+tap_cell() {
+	local t bad v=()
+	[ "$2" = own ] || v=(-v)
+	t=$(sed -n '/^@@run guest-matrix$/,/^@@exit guest-matrix /p' "$1" | grep -E '^(not )?ok [0-9]+ - ' |
+		grep "${v[@]}" -E '^(not )?ok [0-9]+ - vs\. the kernel' || true)
+	bad=$(grep -c '^not ok' <<<"$t" || true)
+	if [ "$bad" != 0 ]; then echo "$bad FAILED"; else echo "$(grep -c '^ok' <<<"$t" || true) ok"; fi
 }
 
 run_lane() {
@@ -256,13 +202,13 @@ run_lane() {
 		failed && { SUM[$lane,dkms]=FAILED; return; }
 		grep -E '^make|version' "$d/compiler.log" | sed 's/^/#   /'
 	fi
-	[ "$tests_built" = 0 ] || return
+	[ "$tests_built" = 0 ] || return 0
 	if [ "$(cat "$d/arch")" = arm64 ] && [ -z "$ARM64_BUILT" ]; then
 		step "the selftests for arm64 (aarch64 and 32-bit arm, static) and ntsync-smoke" \
 			"$OUT/selftests-arm64.log" arm64_programs
 		ARM64_BUILT=$STEP_RC
 	fi
-	[ "$(cat "$d/arch")" = amd64 ] || [ "$ARM64_BUILT" = 0 ] || return
+	[ "$(cat "$d/arch")" = amd64 ] || [ "$ARM64_BUILT" = 0 ] || return 0
 	step "$lane: initramfs with the DKMS-installed module and tree" "$d/initrd.log" matrix_initrd "$d"
 	failed && return
 	say "$lane: booting $abi"
@@ -278,17 +224,13 @@ run_lane() {
 # --- make install / uninstall --------------------------------------------------------------
 
 # install_in_chroot LANE: make install and make uninstall for the chroot's kernel in an overlay
-# of LANE's chroot: for real (as root), then with DESTDIR, then with DESTDIR over a foreign
-# linux/ntsync.h (which must stop it).  Checks the files, the manifest, depmod's view, that a
-# distribution's linux/ntsync.h (sid's linux-libc-dev) is left alone, and that uninstall leaves
-# nothing but depmod's regenerated modules.* files.
+# of LANE's chroot (tools/matrix/chroot/install says what they must do).
 install_in_chroot() {
 	local lane=$1 root=$CACHE/chroots/$1 ovl=$OUT/install-$1 abi
 	abi=$(kernel_abi "$root")
-	drop_overlay "$ovl"
-	stage_src "$ovl"
+	new_overlay "$ovl"
 	in_overlay "$root" "$ovl" bash /xfer/src/tools/matrix/chroot/install "$abi"
-	drop_overlay "$ovl"
+	rm -rf "$ovl"
 }
 
 # --- the Debian package --------------------------------------------------------------------
@@ -297,30 +239,27 @@ install_in_chroot() {
 # lands in OUT/deb/.
 build_deb() {
 	local ovl=$OUT/deb-build
-	drop_overlay "$ovl"
-	stage_src "$ovl"
+	new_overlay "$ovl"
 	in_overlay "$CACHE/chroots/bookworm" "$ovl" sh /xfer/src/tools/matrix/chroot/deb-build
 	rm -rf "$OUT/deb"
 	mkdir -p "$OUT/deb"
 	cp "$ovl"/xfer/src/build/deb/*.deb "$OUT/deb/"
-	drop_overlay "$ovl"
+	rm -rf "$ovl"
 	ls "$OUT/deb/ntsync-dkms_$(ntsync_version)_all.deb"
 }
 
-# deb_in_chroot LANE: install the package in an overlay of LANE's chroot with apt, check that
-# DKMS built and installed it for the chroot's kernel, then purge it and check that nothing is
-# left.  The dkms status lines are kept in OUT/deb/LANE.status for the report.
+# deb_in_chroot LANE: the package installed and purged with apt in an overlay of LANE's chroot
+# (tools/matrix/chroot/deb); its dkms status lines in OUT/deb/LANE.status for the report.
 deb_in_chroot() {
 	local lane=$1 ovl=$OUT/deb-$1 abi ver
 	abi=$(kernel_abi "$CACHE/chroots/$lane")
 	ver=$(ntsync_version)
-	drop_overlay "$ovl"
-	stage_src "$ovl"
+	new_overlay "$ovl"
 	cp "$OUT/deb/ntsync-dkms_${ver}_all.deb" "$ovl/xfer/"
 	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
 	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/deb "$abi" "$ver"
 	cp "$ovl/xfer/status" "$OUT/deb/$lane.status"
-	drop_overlay "$ovl"
+	rm -rf "$ovl"
 }
 
 summary() {
@@ -353,9 +292,7 @@ build_programs() {
 # (--prepare boots no guest: the chroots' lock alone)
 if [ "${1:-}" = --prepare ]; then lane_start; chroot_lock; else setup_start; fi
 T0=$SECONDS   # (not counting the wait for the locks)
-echo "TAP version 13"
-step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}" zstd
-failed && stop
+lane_begin "${HOST_PKGS[@]}" zstd
 if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
 	step "host packages and binfmt_misc for the arm64 lanes" "$OUT/packages-arm64.log" arm64_host
 	failed && stop
@@ -371,10 +308,9 @@ if [ "${1:-}" = --prepare ]; then
 		step "the chroot with the arm64 cross compilers" "$OUT/prepare/arm64-cross.log" \
 			arm64_cross_chroot
 	fi
-	tap_finish
+	tap_end
+	exit
 fi
-step "scratch copy of the tree" "$OUT/copy.log" copy_tree
-failed && stop
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 ARM64_BUILT=''

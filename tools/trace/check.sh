@@ -1,34 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check-trace: the trace-cmd, perf and bpftrace one-liners of Documentation/ntsync.rst, run as
-# written in a real Debian guest, and their output checked.
-#
-# The one-liners are the lines of the literal block between the ".. check-trace-begin" and
-# ".. check-trace-end" comments of the docs: the docs are the only list, read by this lane.
-# A root file system per lane (a Debian chroot of the lane's suite with its stock kernel and
-# initramfs-tools initrd, the kernel's headers, trace-cmd, linux-perf and bpftrace, cached) gets
-# this tree's module (built there), the workload tools/trace/ntsync-waits (also as "wineserver",
-# and tools/trace/wine running it, the names the one-liners use) and tools/trace/guest-init, in a
-# throw-away overlay written out as an ext4 disk image; QEMU (TCG, 2 vCPUs) boots the stock
-# kernel with it.  The guest runs each line with bash and checks its output against
-# tools/trace/expect.  Prints TAP and "N passed, N failed" last; non-zero on any failure, kernel
-# warning or a guest that never ended.
-#
-#   NTSYNC_TRACE_LANES   suites (default "bookworm sid": Debian 12's 6.1 and sid's 7.x kernel, each
-#                        with the trace-cmd, perf and bpftrace of its release); a guest runs
-#                        about 10 minutes under TCG, most of it the lines that run until
-#                        interrupted (bpftrace compiles its program with LLVM, slowly there)
-#   NTSYNC_SRC           tree to test instead of this one (e.g. a copy with a planted bug)
-#   NTSYNC_TRACE_DOC     the docs to take the one-liners from (default the tree's
-#                        Documentation/ntsync.rst)
-#   and tools/vm/lib.sh's NTSYNC_CACHE, NTSYNC_OUT (default build/trace here), NTSYNC_TIMEOUT
-#   (default 1500 here), NTSYNC_REFRESH.
+# make check-trace: the trace-cmd, perf and bpftrace one-liners of Documentation/ntsync.rst (the
+# literal block between its check-trace comments), run as written in a Debian guest with the
+# suite's stock kernel and tools, this tree's module and a workload, their output checked against
+# tools/trace/expect (tools/trace/guest-init).  Prints TAP and "N passed, N failed".
+# Documentation/testing.rst describes the lane and its settings.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/trace}
 export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-1500}
 # shellcheck source=tools/vm/lib.sh
 . "$here/../vm/lib.sh"
+# shellcheck source=tools/vm/disk.sh
+. "$here/../vm/disk.sh"
 [ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
 
 read -r -a LANES <<<"${NTSYNC_TRACE_LANES:-bookworm sid}"
@@ -36,17 +20,10 @@ ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools kmod procps mak
 	   trace-cmd linux-perf bpftrace)
 GLIB=/usr/local/lib/ntsync-trace
 
-# trace_root LANE: $CACHE/chroots/trace-LANE, a LANE chroot with ROOT_PKGS; updated once a day.
+# trace_root LANE: $CACHE/chroots/trace-LANE, a LANE root with ROOT_PKGS; updated once a day.
 trace_root() {
-	local lane=$1 root=$CACHE/chroots/trace-$1
-	local stamp=$root/.ntsync-ok
-	if [ -e "$stamp" ] && [ -z "$(find "$stamp" -mmin +1440)" ] && [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
-		return 0
-	fi
-	[ -x "$root/usr/bin/apt-get" ] || debian_root "$root" "$lane"
-	rm -f "$stamp"
-	root_install "$root" --upgrade "${ROOT_PKGS[@]}"
-	touch "$stamp"
+	disk_root "$CACHE/chroots/trace-$1" "$1" "" "${ROOT_PKGS[@]}" || return 0
+	touch "$CACHE/chroots/trace-$1/.ntsync-ok"
 }
 
 # oneliners DOC: the lines of the literal block (after the first "::") between the check-trace
@@ -80,16 +57,15 @@ trace_image() {
 	make_disk "$root" "$dir" trace-root 512
 }
 
-# parse_trace LANE DIR: each one-liner's output into DIR/oneliner-N.out, the tools' versions as
-# TAP comments, and a result: the guest reported a check of every one-liner (a report lost on
-# the way, e.g. to a full disk on the host, would otherwise go unnoticed).
-parse_trace() {
+# parse_guest LANE DIR (for boot_lanes): each one-liner's output into DIR/oneliner-N.out, and a result: the guest
+# reported a check of every one-liner (a report lost on the way, e.g. to a full disk on the host,
+# would otherwise go unnoticed).
+parse_guest() {
 	local n got
 	rm -f "$2"/oneliner-*.out
 	awk -v dir="$2" '
 		/^@@out / { n = $2; sub(/^@@out [0-9]+ ?/, ""); print >(dir "/oneliner-" n ".out") }' \
 		"$2/results.log"
-	sed -n "s/^@@info /# $1: /p" "$2/results.log"
 	n=$(wc -l <"$2/oneliners")
 	got=$(grep -cE '^@@check (ok|fail) one-liner [0-9]+' "$2/results.log") || true
 	if [ "$got" = "$n" ]; then
@@ -101,12 +77,7 @@ parse_trace() {
 
 LOG=$OUT/prepare.log
 lane_start
-echo "TAP version 13"
-step "host packages" "$OUT/packages.log" install_missing qemu-system-x86 debootstrap e2fsprogs \
-	util-linux gcc libc6-dev make
-failed && stop
-step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
-failed && stop
+lane_begin qemu-system-x86 debootstrap e2fsprogs util-linux gcc libc6-dev make
 step "the workload (tools/trace/ntsync-waits)" "$OUT/waits.log" \
 	make -C "$OUT/src/tools/trace" OUTPUT="$OUT/bin"
 failed && stop
@@ -125,15 +96,5 @@ for lane in "${LANES[@]}"; do
 	ready+=("$lane")
 done
 
-# Only the guests hold the lock that serialises the lanes' QEMU runs.
-guest_lock
-for lane in "${ready[@]}"; do
-	d=$OUT/$lane
-	brc=0
-	boot_disk "$d" 2G "$GLIB/guest-init" "with trace-cmd, perf and bpftrace (a few minutes)" || brc=$?
-	parse_trace "$lane" "$d"
-	parse_runs "$lane" "$d"
-	guest_end "$lane" "$d" "$brc"
-done
-exec 9>&-
+boot_lanes 2G "$GLIB/guest-init" "with trace-cmd, perf and bpftrace (a few minutes)" "${ready[@]}"
 finish

@@ -1,12 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check: build the module for every kernel of the lane (Debian bookworm's stock 6.1 on the
-# host, the newest Debian sid kernel in a sid chroot), boot each kernel under QEMU with the module
-# and the 64-bit and 32-bit kselftest suites (where the kernel ships its own ntsync, on that too,
-# its failures checked against the intended differences that Documentation/ntsync.rst lists),
-# and report everything as TAP.  The last line is
-# "N passed, N failed" (a skipped test counts as failed); any failure makes the exit status non-zero.
-# NTSYNC_LANES="bookworm sid" picks kernels; see lib.sh for the other knobs.
+# make check: tools/lint.sh, then the module built for each kernel of the lane (Debian 12's 6.1 on
+# the host, sid's newest in a chroot) and booted under QEMU with the 64-bit and 32-bit suites and
+# the tests of ntsync-top and of the tracepoints; on a kernel with its own ntsync, the suites run
+# on that too, checked against the intended differences of Documentation/ntsync.rst.  Prints TAP
+# and "N passed, N failed".  Documentation/testing.rst describes the lane and its settings.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -61,12 +59,8 @@ lint_tap() {
 }
 
 setup_start
-echo "TAP version 13"
+lane_begin "${HOST_PKGS[@]}"
 load_differences "$REPO/Documentation/ntsync.rst"
-step "host packages" "$OUT/packages.log" install_missing "${HOST_PKGS[@]}"
-failed && stop
-step "scratch copy of the tree" "$OUT/copy.log" copy_tree
-failed && stop
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
 if [ "$tests_built" = 0 ]; then

@@ -32,17 +32,10 @@ say "booting $abi under QEMU (software emulation; this takes a while)"
 rc=0
 boot "$d" demo || rc=$?
 
-r=$d/results.log
-grep '^@@check fail' "$r" | sed 's/^@@check fail /demo: failed check: /' || true
-status=$(sed -n 's/^@@exit ntsync-demo //p' "$r")
-bad=$(bad_klog_lines "$r")
-[ -z "$bad" ] || printf 'demo: kernel log shows trouble:\n%s\n' "$bad"
-if [ "$rc" != 0 ] || ! grep -q '^@@done' "$r"; then
-	echo "demo: the guest did not finish (status $rc); console: $d/console.log"
-elif [ "$status" = 0 ] && [ -z "$bad" ] && ! grep -q '^@@check fail' "$r"; then
+status=$(sed -n 's/^@@exit ntsync-demo //p' "$d/results.log")
+if guest_clean demo "$d" "$rc" && [ "$status" = 0 ]; then
 	echo "demo: ntsync-demo ran on $abi and exited 0"
 	exit 0
-else
-	echo "demo: ntsync-demo exit status ${status:-missing}; console: $d/console.log"
 fi
+echo "demo: ntsync-demo exit status ${status:-missing}; console: $d/console.log"
 exit 1

@@ -1,12 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # Shared by every lane: host packages, chroots and the kernels of the lanes, module and test
-# builds, initramfs, disk images and QEMU boots, the guests' report as TAP.  Sourced, never run.
-#
-#   NTSYNC_CACHE    downloads, chroots, kernels that survive runs   (default /var/cache/ntsync)
-#   NTSYNC_OUT      scratch copy of the tree, builds, guest logs     (default <repo>/build/vm)
-#   NTSYNC_TIMEOUT  seconds a guest may run                          (default 600)
-#   NTSYNC_REFRESH  1: update the sid chroot now (otherwise at most once a day)
+# builds, initramfs and QEMU boots, the guests' report as TAP.  Sourced, never run.  Its settings
+# (NTSYNC_CACHE, NTSYNC_OUT, NTSYNC_TIMEOUT, NTSYNC_REFRESH) are in Documentation/testing.rst.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VMDIR=$REPO/tools/vm
@@ -106,16 +102,15 @@ step() {
 failed() { [ "$STEP_RC" != 0 ]; }
 
 # The end of a lane: the plan, "N passed, N failed" last; the status says whether all passed.  A
-# lane's last command is finish (so its status is the lane's: not exit, after which shellcheck
-# takes the functions that only step runs for unreachable); "failed && stop" ends a lane early.
-# A lane that prints more at the end defines its own finish() and ends it with tap_end.
+# lane ends with finish (not exit, after which shellcheck would take the functions only step runs
+# for unreachable), or early with "failed && stop"; one that prints more at the end defines its
+# own finish() and ends it with tap_end.
 tap_end() {
 	echo "# logs: $OUT"
 	echo "1..$N"
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
 }
-tap_finish() { tap_end; exit; }
 finish() { tap_end; }
 stop() { finish; exit; }
 
@@ -126,18 +121,14 @@ lane_start() {
 	mkdir -p "$CACHE" "$OUT"
 	: >"$LOG"
 }
-# guest_lock: one guest at a time per cache: runs share the chroots, and two emulated guests on
-# a small machine would only slow each other into timeouts.  Held until the lane ends (or
-# "exec 9>&-").
+# guest_lock: one guest at a time per cache (two emulated guests on a small machine would only
+# slow each other into timeouts).  Held until the lane ends (or "exec 9>&-").
 guest_lock() {
 	exec 9>"$CACHE/lock"
 	flock -n 9 || { say "waiting for the other run that holds $CACHE/lock"; flock 9; }
 }
 # chroot_lock: the chroots and kernels in the cache are made and updated by one run at a time.
-# Taken before guest_lock (never the other way round), and only once: a lane run by a lane that
-# holds it (make check runs lint.sh) goes on.  The matrix's --prepare, which .ci/run starts
-# beside check-debug, boots no guest: it takes only this lock, so that the debug lane's guests
-# need not wait for it.
+# Taken before guest_lock, and once per process tree (make check runs lint.sh, which takes it).
 chroot_lock() {
 	[ "${NTSYNC_CHROOT_LOCKED:-}" != "$CACHE" ] || return 0
 	exec 7>"$CACHE/chroot-lock"
@@ -146,8 +137,17 @@ chroot_lock() {
 }
 setup_start() { lane_start; chroot_lock; guest_lock; }
 
-# The host's apt, one lane at a time (.ci/run prepares the matrix's caches while the debug lane
-# runs).
+# lane_begin PKG...: the TAP header, the host packages the lane needs, the scratch copy of the
+# tree; a failure ends the lane.
+lane_begin() {
+	echo "TAP version 13"
+	step "host packages" "$OUT/packages.log" install_missing "$@"
+	if failed; then stop; fi
+	step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
+	if failed; then stop; fi
+}
+
+# The host's apt, one lane at a time (.ci/run runs two).
 host_apt() {
 	mkdir -p "$CACHE"
 	quiet flock "$CACHE/apt-lock" apt-get "$@"
@@ -193,7 +193,6 @@ debian_mirror() {
 	[ -n "$m" ] || die "no Debian ${1:-} archive found in the host's apt sources"
 	echo "$m"
 }
-debian_security_mirror() { debian_mirror security; }
 
 # Apt sources a lane's chroot has besides its base suite: the security archive of a stable
 # suite, and for a lane SUITE-backports that backports suite (its kernel comes from there).
@@ -201,7 +200,7 @@ chroot_sources() {
 	local lane=$1 base=${1%-backports}
 	case $base in
 	sid|unstable|experimental) ;;
-	*) echo "deb $(debian_security_mirror) $base-security main" ;;
+	*) echo "deb $(debian_mirror security) $base-security main" ;;
 	esac
 	[ "$base" = "$lane" ] || echo "deb $(debian_mirror) $lane main"
 }
@@ -282,7 +281,7 @@ setup_chroot() {
 	if ! { [ -e "$stamp" ] && [ -x "$root/usr/bin/make" ] && abi=$(kernel_abi "$root") &&
 	       [ -n "$abi" ] && [ -e "$root/usr/src/linux-headers-$abi/Makefile" ]; }; then
 		debian_root "$root" "$suite" "$(lane_arch "$lane")"
-	elif [ "${NTSYNC_REFRESH:-0}" = 1 ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
+	elif ! fresh "$stamp"; then
 		say "updating the $lane chroot"
 		rm "$stamp"
 	else
@@ -292,44 +291,8 @@ setup_chroot() {
 	touch "$stamp"
 }
 
-# stock_kernel ROOT DIR: DIR/vmlinuz and DIR/initrd, the kernel and initramfs-tools initrd that
-# ROOT's linux-image-amd64 installed, and DIR/abi, its ABI name.
-stock_kernel() {
-	local root=$1 dir=$2 abi f
-	abi=$(kernel_abi "$root")
-	[ -n "$abi" ] || die "cannot resolve linux-headers-amd64 in $root"
-	echo "$abi" >"$dir/abi"
-	for f in "$root/boot/vmlinuz-$abi" "$root/usr/lib/modules/$abi/vmlinuz" ""; do
-		[ -z "$f" ] || [ ! -s "$f" ] || break
-	done
-	[ -n "$f" ] || die "no vmlinuz of $abi in $root"
-	cp "$f" "$dir/vmlinuz"
-	[ -s "$root/boot/initrd.img-$abi" ] || die "no initrd.img-$abi in $root/boot"
-	cp "$root/boot/initrd.img-$abi" "$dir/initrd"
-}
-
-# make_disk ROOT DIR LABEL MB [CMD...]: DIR/disk.img, an ext4 image (LABEL, MB free) of ROOT
-# overlaid with DIR/ovl/upper (which the caller filled), after CMD ran in it (tools/vm/make-disk).
-# The cached ROOT is left as it was.
-make_disk() {
-	local root=$1 ovl=$2/ovl img=$2/disk.img
-	shift 2
-	mkdir -p "$ovl/upper" "$ovl/work" "$ovl/merged"
-	rm -f "$img"
-	unshare -m -- "$VMDIR/make-disk" "$root" "$ovl" "$img" "$@"
-	rm -rf "$ovl"
-}
-
-# boot_disk DIR MEM INIT WHAT: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of memory and
-# DIR/disk.img as the root, INIT its PID 1; say how long it ran.  The status is boot's.
-boot_disk() {
-	local BOOT_MEM=$2 BOOT_APPEND="root=/dev/vda rw init=$3" t0=$SECONDS rc=0
-	local BOOT_QEMU=(-drive "file=$1/disk.img,format=raw,if=virtio,cache=unsafe")
-	say "$(basename "$1"): booting $(cat "$1/abi") $4"
-	boot "$1" check || rc=$?
-	echo "# $(basename "$1"): the guest ran $((SECONDS - t0)) s"
-	return "$rc"
-}
+# fresh STAMP: the stamp file exists and is younger than a day, and NTSYNC_REFRESH is not 1.
+fresh() { [ -e "$1" ] && [ -z "$(find "$1" -mmin +1440)" ] && [ "${NTSYNC_REFRESH:-0}" != 1 ]; }
 
 # unpack_ko KO OUT: OUT, the module KO uncompressed (KO: .ko, .ko.xz, .ko.zst or .ko.gz).
 unpack_ko() {
@@ -482,9 +445,9 @@ harness_dir() {
 
 # make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init
 # (INITRD_INIT, by default tools/vm/guest-init) and the guests' shared /guest-lib.sh,
-# DIR/ntsync.ko, the payload binaries (run in order by /init) and the module's identity for /init
-# to check.  A PAYLOAD written +FILE is copied to / but not run (a helper the payload programs
-# use).
+# DIR/ntsync.ko, the payload programs (run in order by /init) and the module's identity for /init
+# to check.  A PAYLOAD written +FILE is copied to / but not run (a helper of the payload); one
+# written "=NAME PROGRAM ARGS..." runs PROGRAM (such a helper) with ARGS, reported as NAME.
 make_initrd() {
 	local dir=$1 st=$1/initrd.d p id
 	shift
@@ -503,25 +466,13 @@ make_initrd() {
 	for p; do
 		case $p in
 		+*) cp "${p#+}" "$st/" ;;
+		=*) echo "${p#=}" >>"$st/payload" ;;
 		*)  cp "$p" "$st/"
 		    basename "$p" >>"$st/payload" ;;
 		esac
 	done
 	(cd "$st" && find . | cpio -o -H newc --quiet) >"$dir/initrd"
 	rm -rf "$st"
-}
-
-# Of the console, the lines between @@run and @@exit, as they come (awk would buffer its input).
-payload_output() {
-	local line on=0
-	while IFS= read -r line; do
-		line=${line%$'\r'}
-		case $line in
-		@@run*) on=1 ;;
-		@@exit*) on=0 ;;
-		*) if [ $on = 1 ]; then printf '%s\n' "$line"; fi ;;
-		esac
-	done
 }
 
 # boot DIR MODE: boot DIR/vmlinuz with DIR/initrd.  The console (kernel and live program
@@ -553,8 +504,9 @@ boot() {
 		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
 		   -append "console=$con panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${append:+ $append}")
 	rm -f "$dir/results.log" "$dir/console.first.log"
-	if [ "$mode" = demo ]; then   # live: only what the payload prints
-		"${cmd[@]}" </dev/null 2>&1 | tee "$console" | payload_output || rc=${PIPESTATUS[0]}
+	if [ "$mode" = demo ]; then   # live: what the payload prints, between @@run and @@exit
+		"${cmd[@]}" </dev/null 2>&1 | tee "$console" |
+			sed -u -n 's/\r$//; /^@@run/,/^@@exit/{/^@@\(run\|exit\)/!p}' || rc=${PIPESTATUS[0]}
 	else
 		"${cmd[@]}" </dev/null >"$console" 2>&1 || rc=$?
 		if [ "$rc" != 124 ] && died_before_init "$dir"; then
@@ -590,23 +542,44 @@ bad_klog_lines() {
 		grep -E "$KLOG_BAD" || true
 }
 
+# guest_clean WHAT DIR BOOT-STATUS: for the lanes that show a program's output rather than TAP
+# (demo, bench): says what went wrong, if anything (a failed check, trouble in the kernel log, a
+# guest that did not finish); the status says whether anything did.
+guest_clean() {
+	local r=$2/results.log bad rc=0
+	! grep '^@@check fail' "$r" | sed "s/^@@check fail /$1: failed check: /" || rc=1
+	bad=$(bad_klog_lines "$r")
+	[ -z "$bad" ] || { printf '%s: kernel log shows trouble:\n%s\n' "$1" "$bad"; rc=1; }
+	if [ "$3" != 0 ] || ! grep -q '^@@done' "$r"; then
+		echo "$1: the guest did not finish (status $3); console: $2/console.log"
+		rc=1
+	fi
+	return $rc
+}
+
 # --- the guest's report (tools/vm/guest-init), as TAP ---------------------------------------
 # A lane's parser reads DIR/results.log line by line; these do the parts every lane shares.
 
 # parse_runs PREFIX DIR PROGRAM...: the guest's @@check lines and each program's TAP from
-# DIR/results.log as results; a program that did not finish, or one of PROGRAM... that never
-# ran, fails.  REPORT_DONE is set if the guest got to its end marker (for guest_end).
+# DIR/results.log as results, its @@info lines as comments; a program that did not finish, or
+# one of PROGRAM... that never ran, fails.  REPORT_DONE is set if the guest got to its end
+# marker (for guest_end); RUN_PASS[PROGRAM] and RUN_PLAN[PROGRAM] count each program's tests.
+declare -A RUN_PASS=() RUN_PLAN=()
 parse_runs() {
 	local p=$1 dir=$2 line prog='' s
 	local -A ran=()
 	shift 2
-	REPORT_DONE=''
+	REPORT_DONE='' RUN_PASS=() RUN_PLAN=()
 	while IFS= read -r line; do
 		case $line in
 		"@@check ok "*)   result ok "$p: ${line#@@check ok }" ;;
 		"@@check fail "*) result fail "$p: ${line#@@check fail }" ;;
+		"@@info "*)       echo "# $p: ${line#@@info }" ;;
 		"@@run "*)        prog=${line#@@run }; ran[$prog]=1; prog_start "$prog" ;;
-		"@@exit "*)       prog_exit "$p: $prog" "${line##* }"; prog='' ;;
+		"@@exit "*)
+			prog_exit "$p: $prog" "${line##* }"
+			# shellcheck disable=SC2034  # (for the lanes)
+			RUN_PASS[$prog]=$T_PASS RUN_PLAN[$prog]=${T_PLAN:-0} prog='' ;;
 		"@@done")         REPORT_DONE=1 ;;
 		*)                [ -z "$prog" ] || prog_line "$p: $prog" "$line" ;;
 		esac

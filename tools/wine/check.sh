@@ -1,42 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check-wine: a real Wine on /dev/ntsync, judged by Wine's own conformance tests.
-#
-# Wine (tools/wine/build.sh: built once in a bookworm chroot against our uapi header, cached) is
-# installed in a root file system per lane: a Debian chroot of the lane's suite with its stock
-# kernel (linux-image-amd64, whose initramfs-tools initrd mounts the disk as root), DKMS and an
-# unprivileged user "wine".  Each run installs this tree's module there through DKMS with a
-# modules-load.d entry, in a throw-away overlay written out as a disk image, and boots the
-# kernel under QEMU (TCG, 2 vCPUs, 3 GB).  The guest (tools/wine/guest-init) checks that the boot
-# loaded our module, makes a prefix, and runs Wine's tests (ntdll sync and om, kernel32 sync and
-# thread, from the same build tree) in each mode:
-#   bookworm (Debian 12's 6.1, no ntsync of its own):  ours, then server-side synchronization
-#   sid (7.x, with its own ntsync.ko):                  ours, the kernel's, server-side
-# while sampling /proc: the wineserver must hold /dev/ntsync and Wine's processes our objects
-# (fdinfo's ntsync-type) with ours, the kernel's with the kernel's, nothing without a module.
-# Then tools/bench/wine-bench.exe in rounds, alternating the modes in the same boot.
-#
-# The rule: on 7.x every Wine test failure with ours also fails with the kernel's ntsync; on 6.1
-# every failure with ours also fails with server-side synchronization or is one that the
-# kernel's ntsync has on 7.x too.  Prints TAP, the three-way table, the benchmark table and
-# "N passed, N failed" last; non-zero on any failure, kernel warning or a guest that never ended.
-#
-#   NTSYNC_WINE_LANES         lanes (default "bookworm sid")
-#   NTSYNC_WINE_TESTS         UNIT:TEST list (default "ntdll:sync ntdll:om kernel32:sync
-#                             kernel32:thread")
-#   NTSYNC_WINE_BENCH_ROUNDS  benchmark rounds, every mode once per round (default 5; 0: none)
-#   NTSYNC_WINE_BENCH_SCALE   multiplies wine-bench's iteration counts (default 1)
-#   NTSYNC_WINE_TEST_TIMEOUT  seconds one Wine test may run in the guest (default 900)
-#   NTSYNC_WINE_TARBALL       Wine's source (default ../shared/wine/wine-11.10-tkg.tar.xz)
-#   NTSYNC_SRC                tree to test instead of this one (e.g. a copy with a planted bug)
-#   and tools/vm/lib.sh's NTSYNC_CACHE, NTSYNC_OUT (default build/wine here), NTSYNC_TIMEOUT
-#   (default 3600 here), NTSYNC_REFRESH.
+# make check-wine: a real Wine on /dev/ntsync, judged by Wine's own conformance tests.  Wine
+# (tools/wine/build.sh, cached) goes into a Debian root per lane with the suite's stock kernel;
+# this tree's module is installed there through DKMS, in an overlay written out as a disk image
+# that QEMU boots.  The guest (tools/wine/guest-init) runs Wine's tests with ours, with
+# server-side synchronization and, on 7.x, with the kernel's ntsync, then wine-bench.  The rule:
+# every failure with ours also fails with the kernel's ntsync (7.x), or with server-side
+# synchronization or both drivers on 7.x (6.1).  Prints TAP, the three-way table, the benchmark
+# table and "N passed, N failed".  Documentation/testing.rst describes the lane and its settings.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/wine}
 export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-3600}
 # shellcheck source=tools/vm/lib.sh
 . "$here/../vm/lib.sh"
+# shellcheck source=tools/vm/disk.sh
+. "$here/../vm/disk.sh"
 # shellcheck source=tools/wine/build.sh
 . "$here/build.sh"
 [ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
@@ -78,17 +57,9 @@ mode_name() {
 # cached Wine build.  Its stamp holds the Wine build's key; it is updated once a day (a new kernel
 # comes with a new initrd) and whenever the Wine build changes.
 wine_root() {
-	local lane=$1 root=$CACHE/chroots/wine-$1 key stamp
-	stamp=$root/.ntsync-ok
+	local lane=$1 root=$CACHE/chroots/wine-$1 key
 	key=$(wine_key)
-	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -z "$(find "$stamp" -mmin +1440)" ] &&
-	   [ "${NTSYNC_REFRESH:-0}" != 1 ]; then
-		return 0
-	fi
-	[ -x "$root/usr/sbin/dkms" ] || debian_root "$root" "$lane"
-	say "$lane: updating the Wine guest's root"
-	rm -f "$stamp"
-	root_install "$root" --upgrade "${ROOT_PKGS[@]}"
+	disk_root "$root" "$lane" "$key" "${ROOT_PKGS[@]}" || return 0
 	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
 	# longer ships that script.
 	[ -x "$root/etc/init.d/kmod" ] || root_install "$root" systemd
@@ -99,7 +70,7 @@ wine_root() {
 	mkdir -p "$root/usr/local/lib/ntsync-wine"
 	cp -a "$WINE_OUT/dest/usr/local/." "$root/usr/local/"
 	cp -a "$WINE_OUT/tests" "$root/usr/local/lib/ntsync-wine/tests"
-	echo "$key" >"$stamp"
+	echo "$key" >"$root/.ntsync-ok"
 }
 
 # wine_image LANE DIR: DIR/disk.img (the root with our module installed through DKMS, the
@@ -181,14 +152,18 @@ parse_wine() {
 		"@@proof "*)
 			read -r -a w <<<"$line"
 			echo "# $lane, $(mode_name "${w[1]}"): ${w[*]:2}" ;;
-		"@@info "*)
-			echo "# $lane: ${line#@@info }" ;;
 		esac
 	done <"$dir/results.log"
 	for f in "$dir"/fails-*; do
 		[ -e "$f" ] && sort -u -o "$f" "$f"
 	done
 	return 0
+}
+
+# parse_guest LANE DIR (for boot_lanes): the tests' report, the benchmark's lines into DIR/bench.txt.
+parse_guest() {
+	parse_wine "$@"
+	grep '^@@bench ' "$2/results.log" | cut -d' ' -f2- >"$2/bench.txt" || true
 }
 
 # first_failure DIR MODE KEY: the first failure message of KEY ("UNIT:TEST FILE:LINE") in its log.
@@ -284,12 +259,7 @@ finish() {
 
 LOG=$OUT/prepare.log
 lane_start
-echo "TAP version 13"
-step "host packages" "$OUT/packages.log" install_missing qemu-system-x86 debootstrap e2fsprogs \
-	xz-utils util-linux
-failed && stop
-step "scratch copy of the tree${NTSYNC_SRC:+ ($REPO)}" "$OUT/copy.log" copy_tree
-failed && stop
+lane_begin qemu-system-x86 debootstrap e2fsprogs xz-utils util-linux
 # The long pole: 5 to 20 minutes on 2 cores when not cached.  No lock is held meanwhile.
 step "Wine built against our linux/ntsync.h (HAVE_LINUX_NTSYNC_H)" "$OUT/wine.log" wine_built
 failed && stop
@@ -310,18 +280,7 @@ for lane in "${LANES[@]}"; do
 	ready+=("$lane")
 done
 
-# Only the guests hold the lock that serialises the lanes' QEMU runs.
-guest_lock
-for lane in "${ready[@]}"; do
-	d=$OUT/$lane
-	brc=0
-	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" || brc=$?
-	parse_runs "$lane" "$d"
-	parse_wine "$lane" "$d"
-	guest_end "$lane" "$d" "$brc"
-	grep '^@@bench ' "$d/results.log" | cut -d' ' -f2- >"$d/bench.txt" || true
-done
-exec 9>&-
+boot_lanes 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" "${ready[@]}"
 
 # The rule, once every lane has run.
 for lane in "${ready[@]}"; do
