@@ -12,7 +12,7 @@ disk_root() {
 	shift 3
 	! fresh "$stamp" || [ "$(cat "$stamp")" != "$key" ] || return 1
 	[ -x "$root/usr/bin/apt-get" ] || debian_root "$root" "$suite"
-	say "updating $(basename "$root")"
+	say "$(basename "$root"): installing and upgrading its packages"
 	rm -f "$stamp"
 	root_install "$root" --upgrade "$@"
 }
