@@ -105,8 +105,10 @@ boot "$d" demo || rc=$?
 say "the guest ran $((SECONDS - start)) s"
 
 r=$d/results.log
-guest_clean bench "$d" "$rc" || die "benchmark failed ($(grep '^ntsync-bench:' "$r" | tail -n 1 || true));" \
-	"report: $r, console: $d/console.log"
+if ! guest_clean bench "$d" "$rc"; then
+	grep '^ntsync-bench:' "$r" || true
+	die "benchmark failed; report: $r, console: $d/console.log"
+fi
 cp "$r" "$OUT/raw.log"
 # What "ours" was: the commit, whether the driver differed from it, the module's srcversion.
 ours=$(git -C "$REPO" -c safe.directory="$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)

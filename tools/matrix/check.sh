@@ -157,18 +157,24 @@ parse_lane() {
 		[ "$plan" != 0 ] || SUM[$lane,$b]=none
 	done
 	SUM[$lane,mod]=$(tap_cell "$r" mod) SUM[$lane,own]=$(tap_cell "$r" own)
-	[ -n "${RUN_PLAN[guest-matrix]:-}" ] || SUM[$lane,mod]="did not run"
-	! grep -q '^@@info the kernel ships no' "$r" || SUM[$lane,own]="n/a (none shipped)"
+	if ! grep -q '^@@run guest-matrix$' "$r"; then
+		SUM[$lane,mod]="did not run" SUM[$lane,own]=-
+	elif [ -z "${RUN_PLAN[guest-matrix]:-}" ]; then
+		SUM[$lane,mod]+=", unfinished"
+	elif grep -q '^@@info the kernel ships no' "$r"; then
+		SUM[$lane,own]="n/a (none shipped)"
+	fi
 	guest_end "$lane" "$2" "$3"
 }
 
 # tap_cell RESULTS-LOG own|mod: "N ok" or "N FAILED" of guest-matrix's tests named "vs. the
-# kernel's" (own) or of the others (mod).
+# kernel's" (own) or of the others and guest-init's checks (mod).
 tap_cell() {
 	local t bad v=()
 	[ "$2" = own ] || v=(-v)
-	t=$(sed -n '/^@@run guest-matrix$/,/^@@exit guest-matrix /p' "$1" | grep -E '^(not )?ok [0-9]+ - ' |
-		grep "${v[@]}" -E '^(not )?ok [0-9]+ - vs\. the kernel' || true)
+	t=$({ sed -n 's/^@@check ok /ok 0 - /p; s/^@@check fail /not ok 0 - /p' "$1"
+	      sed -n '/^@@run guest-matrix$/,/^@@exit guest-matrix /p' "$1"; } |
+		grep -E '^(not )?ok [0-9]+ - ' | grep "${v[@]}" -E '^(not )?ok [0-9]+ - vs\. the kernel' || true)
 	bad=$(grep -c '^not ok' <<<"$t" || true)
 	if [ "$bad" != 0 ]; then echo "$bad FAILED"; else echo "$(grep -c '^ok' <<<"$t" || true) ok"; fi
 }

@@ -21,10 +21,7 @@ ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools kmod procps mak
 GLIB=/usr/local/lib/ntsync-trace
 
 # trace_root LANE: $CACHE/chroots/trace-LANE, a LANE root with ROOT_PKGS; updated once a day.
-trace_root() {
-	disk_root "$CACHE/chroots/trace-$1" "$1" "" "${ROOT_PKGS[@]}" || return 0
-	touch "$CACHE/chroots/trace-$1/.ntsync-ok"
-}
+trace_root() { disk_root "$CACHE/chroots/trace-$1" "$1" "" : "${ROOT_PKGS[@]}"; }
 
 # oneliners DOC: the lines of the literal block (after the first "::") between the check-trace
 # comments, unindented.

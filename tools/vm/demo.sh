@@ -3,7 +3,8 @@
 # make demo: build the module for the newest Debian kernel (sid), boot that kernel under QEMU with
 # the module loaded and run tools/demo's ntsync-demo there, showing its output; ntsync-top goes
 # along (/ntsync-top), for the demo's last step.
-# NTSYNC_DEMO_LANE=bookworm uses the host's kernel instead; see lib.sh for the other knobs.
+# NTSYNC_DEMO_LANE=bookworm uses the host's kernel instead; Documentation/testing.rst has the
+# other settings.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -4,17 +4,19 @@
 # out as an ext4 image with this run's files, booted by that kernel's own initrd.  Sourced after
 # tools/vm/lib.sh, never run.
 
-# disk_root ROOT SUITE KEY PKG...: ROOT, a Debian SUITE root with PKG..., upgraded; status 1
-# (nothing done) while its stamp ROOT/.ntsync-ok holds KEY and is younger than a day.  The
-# caller finishes the root and then writes KEY to the stamp.
+# disk_root ROOT SUITE KEY FINISH PKG...: ROOT, a Debian SUITE root with PKG..., upgraded, then
+# finished by the command FINISH ROOT (":" for nothing); its stamp ROOT/.ntsync-ok, written last,
+# holds KEY.  Left alone while the stamp holds KEY and is younger than a day.
 disk_root() {
-	local root=$1 suite=$2 key=$3 stamp=$1/.ntsync-ok
-	shift 3
-	! fresh "$stamp" || [ "$(cat "$stamp")" != "$key" ] || return 1
+	local root=$1 suite=$2 key=$3 finish=$4 stamp=$1/.ntsync-ok
+	shift 4
+	! fresh "$stamp" || [ "$(cat "$stamp")" != "$key" ] || return 0
 	[ -x "$root/usr/bin/apt-get" ] || debian_root "$root" "$suite"
 	say "$(basename "$root"): installing and upgrading its packages"
 	rm -f "$stamp"
 	root_install "$root" --upgrade "$@"
+	"$finish" "$root"
+	echo "$key" >"$stamp"
 }
 
 # stock_kernel ROOT DIR: DIR/vmlinuz and DIR/initrd, the kernel and initramfs-tools initrd that

@@ -75,5 +75,7 @@ module_is() {
 }
 who() {
 	echo "build id $(od -An -v -tx1 /sys/module/ntsync/notes/.note.gnu.build-id 2>/dev/null |
-		tr -d ' \n'), want $(cat /ntsync.build-id); taint '$(cat /sys/module/ntsync/taint 2>/dev/null)'"
+		tr -d ' \n'), want $(cat /ntsync.build-id); srcversion" \
+		"$(cat /sys/module/ntsync/srcversion 2>/dev/null), want $(cat /ntsync.srcversion);" \
+		"taint '$(cat /sys/module/ntsync/taint 2>/dev/null)'"
 }

@@ -57,9 +57,12 @@ mode_name() {
 # cached Wine build.  Its stamp holds the Wine build's key; it is updated once a day (a new kernel
 # comes with a new initrd) and whenever the Wine build changes.
 wine_root() {
-	local lane=$1 root=$CACHE/chroots/wine-$1 key
+	local key
 	key=$(wine_key)
-	disk_root "$root" "$lane" "$key" "${ROOT_PKGS[@]}" || return 0
+	disk_root "$CACHE/chroots/wine-$1" "$1" "$key" wine_finish "${ROOT_PKGS[@]}"
+}
+wine_finish() {
+	local root=$1
 	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
 	# longer ships that script.
 	[ -x "$root/etc/init.d/kmod" ] || root_install "$root" systemd
@@ -70,7 +73,6 @@ wine_root() {
 	mkdir -p "$root/usr/local/lib/ntsync-wine"
 	cp -a "$WINE_OUT/dest/usr/local/." "$root/usr/local/"
 	cp -a "$WINE_OUT/tests" "$root/usr/local/lib/ntsync-wine/tests"
-	echo "$key" >"$root/.ntsync-ok"
 }
 
 # wine_image LANE DIR: DIR/disk.img (the root with our module installed through DKMS, the
