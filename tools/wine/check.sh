@@ -61,6 +61,7 @@ wine_root() {
 	key=$(wine_key)
 	disk_root "$CACHE/chroots/wine-$1" "$1" "$key" wine_finish "${ROOT_PKGS[@]}"
 }
+# wine_finish ROOT (disk_root's last step): the user wine and the Wine build in the root.
 wine_finish() {
 	local root=$1
 	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
