@@ -62,8 +62,11 @@ tap_done() { echo "1..$T_N"; [ $T_FAILED = 0 ]; exit; }
 # module_is ours|kernels|other: the loaded ntsync is /ntsync.ko (its build ID and srcversion, and
 # the out-of-tree taint), or the kernel's own (another build ID, no such taint), or just another
 # module.  who: what is loaded, for a failure's reason.
+loaded_build_id() {
+	od -An -v -tx1 /sys/module/ntsync/notes/.note.gnu.build-id 2>/dev/null | tr -d ' \n'
+}
 module_is() {
-	m_id=$(od -An -v -tx1 /sys/module/ntsync/notes/.note.gnu.build-id 2>/dev/null | tr -d ' \n')
+	m_id=$(loaded_build_id)
 	m_want=$(cat /ntsync.build-id)
 	[ -n "$m_id" ] && [ -n "$m_want" ] || return 1
 	case $1/$(cat /sys/module/ntsync/taint 2>/dev/null) in
@@ -74,8 +77,7 @@ module_is() {
 	esac
 }
 who() {
-	echo "build id $(od -An -v -tx1 /sys/module/ntsync/notes/.note.gnu.build-id 2>/dev/null |
-		tr -d ' \n'), want $(cat /ntsync.build-id); srcversion" \
+	echo "build id $(loaded_build_id), want $(cat /ntsync.build-id); srcversion" \
 		"$(cat /sys/module/ntsync/srcversion 2>/dev/null), want $(cat /ntsync.srcversion);" \
 		"taint '$(cat /sys/module/ntsync/taint 2>/dev/null)'"
 }
