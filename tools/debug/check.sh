@@ -78,7 +78,9 @@ prepare_debug() {
 # of tools/debug/guest-steps in order, each "=NAME guest-steps STEP ARGS"; the kasan kernel's
 # leaks-before-unload runs while the module is loaded, so that its leak backtraces have symbols.
 payload() {
-	local stress=$((FUZZ_SECONDS * 2 / 3)) model=$((FUZZ_SECONDS - FUZZ_SECONDS * 2 / 3)) s=guest-steps
+	local stress model s=guest-steps
+	stress=$((FUZZ_SECONDS * 2 / 3))
+	model=$((FUZZ_SECONDS - stress))
 	printf '%s\n' "+$OUT/src/tools/debug/$s" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
 		"+$2/ntsync-debug.ko" "=prep $s prep" "${SUITES[@]/#/$OUT/bin/}" \
 		"=fuzz-stress $s stress $stress $SEED" "=fuzz-model $s model $model $((SEED + 7))" \
