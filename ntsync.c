@@ -71,6 +71,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -147,6 +148,25 @@ static bool ntsync_entry_is_all(const struct ntsync_q_entry *entry)
 	return entry->q->all && entry->index < entry->q->count;
 }
 
+/* Put @entry on its object's waiter list, or take it off; the object is locked. */
+static void ntsync_add_waiter(struct ntsync_q_entry *entry)
+{
+	struct ntsync_obj *obj = entry->obj;
+
+	lockdep_assert_held(&obj->lock);
+	list_add_tail(&entry->node, &obj->waiters);
+	obj->nr_waiters++;
+}
+
+static void ntsync_del_waiter(struct ntsync_q_entry *entry)
+{
+	struct ntsync_obj *obj = entry->obj;
+
+	lockdep_assert_held(&obj->lock);
+	list_del(&entry->node);
+	obj->nr_waiters--;
+}
+
 /*
  * Whether the WAIT_ALL @q could acquire every one of its objects now.  The
  * caller holds wait_all_lock and no object lock; q is queued on all of the
@@ -181,6 +201,7 @@ static void ntsync_check_waiters(struct ntsync_device *dev,
 				 struct ntsync_obj *obj)
 {
 	struct ntsync_q_entry *entry;
+	unsigned int n = 0;
 
 	if (!NTSYNC_DEBUG_BUILD)
 		return;
@@ -190,6 +211,7 @@ static void ntsync_check_waiters(struct ntsync_device *dev,
 		struct ntsync_q *q = entry->q;
 		bool missed = true;
 
+		n++;
 		if (atomic_read(&q->signaled) != -1 ||
 		    !ntsync_obj_can_acquire(obj, q->owner))
 			continue;
@@ -204,6 +226,9 @@ static void ntsync_check_waiters(struct ntsync_device *dev,
 			  q->all ? "WAIT_ALL" : "WAIT_ANY", q->owner,
 			  ntsync_obj_names[obj->type], entry->index);
 	}
+	WARN_ONCE(n != obj->nr_waiters,
+		  "ntsync: %s lists %u waiters but counts %u\n",
+		  ntsync_obj_names[obj->type], n, obj->nr_waiters);
 }
 
 /* ntsync_check_waiters() for a caller that holds no object lock. */
@@ -613,33 +638,96 @@ struct ntsync_waiter_info {
 	bool satisfied;
 };
 
-/*
- * Waiter lines kept on the stack; an object with more waiters than this is
- * read again into an allocated array, up to NTSYNC_FDINFO_TRIES times.
- */
-#define NTSYNC_FDINFO_ONSTACK	8
-#define NTSYNC_FDINFO_TRIES	3
+/* An object as fdinfo shows it, read in one hold of its lock. */
+struct ntsync_fdinfo {
+	enum ntsync_type type;
+	__u32 a, b, c;
+	unsigned int waiters;
+	unsigned int all_waiters;
+};
 
 /*
- * Record @entry's wait, with its thread's id as @ns sees it (0 if it cannot
- * see it).  The waiter's task is alive: it dequeues its entries under the
- * lock we hold before it returns (rule 5).
+ * fdinfo lists at most this many of an object's waiters, the oldest, and
+ * counts the rest in one line.  One WAIT_ANY can queue 65 entries on one
+ * object, and seq_file calls show() again with a larger buffer each time
+ * the output does not fit: the cap bounds the copy made under the lock,
+ * the memory it needs and the output, whatever user space queues.
  */
-static void ntsync_waiter_info(struct ntsync_waiter_info *info,
-			       const struct ntsync_q_entry *entry,
+#define NTSYNC_FDINFO_MAX_WAITERS	128
+/* Waiters copied onto the stack; more go into an array of the cap's size. */
+#define NTSYNC_FDINFO_ONSTACK		8
+
+/*
+ * Copy @obj's state into @snap and its oldest waiters, @cap at most, into
+ * @info, each with its thread's id as @ns sees it (0 if it cannot see it).
+ * A waiter's task is alive while its entry is listed: it dequeues its
+ * entries under the lock we hold before it returns (rule 5).
+ */
+static void ntsync_fdinfo_read(struct ntsync_obj *obj, struct ntsync_fdinfo *snap,
+			       struct ntsync_waiter_info *info, unsigned int cap,
 			       struct pid_namespace *ns)
 {
-	const struct ntsync_q *q = entry->q;
+	struct ntsync_q_entry *entry;
+	unsigned int n = 0;
+	bool all;
 
-	lockdep_assert_held(&entry->obj->lock);
+	all = ntsync_lock_obj(obj->dev, obj);
+	snap->type = obj->type;
+	switch (obj->type) {
+	case NTSYNC_TYPE_SEM:
+		snap->a = obj->u.sem.count;
+		snap->b = obj->u.sem.max;
+		break;
+	case NTSYNC_TYPE_MUTEX:
+		snap->a = obj->u.mutex.owner;
+		snap->b = obj->u.mutex.count;
+		snap->c = obj->u.mutex.ownerdead;
+		break;
+	case NTSYNC_TYPE_EVENT:
+		snap->a = obj->u.event.manual;
+		snap->b = obj->u.event.signaled;
+		break;
+	}
+	snap->waiters = obj->nr_waiters;
+	snap->all_waiters = obj->all_hint;
+	list_for_each_entry(entry, &obj->waiters, node) {
+		const struct ntsync_q *q = entry->q;
 
-	info->start = q->start;
-	info->tid = task_pid_nr_ns(q->task, ns);
-	info->owner = q->owner;
-	info->index = entry->index;
-	info->all = q->all;
-	info->alert = entry->index == q->count;
-	info->satisfied = atomic_read(&q->signaled) != -1;
+		if (n == cap)
+			break;
+		info[n].start = q->start;
+		info[n].tid = task_pid_nr_ns(q->task, ns);
+		info[n].owner = q->owner;
+		info[n].index = entry->index;
+		info[n].all = q->all;
+		info[n].alert = entry->index == q->count;
+		info[n].satisfied = atomic_read(&q->signaled) != -1;
+		n++;
+	}
+	ntsync_unlock_obj(obj->dev, obj, all);
+}
+
+static void ntsync_fdinfo_print(struct seq_file *m, const struct ntsync_obj *obj,
+				const struct ntsync_fdinfo *snap)
+{
+	switch (snap->type) {
+	case NTSYNC_TYPE_SEM:
+		seq_printf(m, "ntsync-type:\tsemaphore\nntsync-count:\t%u\nntsync-max:\t%u\n",
+			   snap->a, snap->b);
+		break;
+	case NTSYNC_TYPE_MUTEX:
+		seq_printf(m, "ntsync-type:\tmutex\nntsync-owner:\t%u\nntsync-count:\t%u\nntsync-abandoned:\t%u\n",
+			   snap->a, snap->b, snap->c);
+		break;
+	case NTSYNC_TYPE_EVENT:
+		seq_printf(m, "ntsync-type:\tevent\nntsync-manual:\t%u\nntsync-signaled:\t%u\n",
+			   snap->a, snap->b);
+		break;
+	}
+	seq_printf(m, "ntsync-waiters:\t%u\nntsync-waiters-all:\t%u\n",
+		   snap->waiters, snap->all_waiters);
+	seq_printf(m, "ntsync-instance:\t%llu\nntsync-object:\t%llu\n",
+		   obj->dev->id, obj->id);
 }
 
 /*
@@ -647,67 +735,35 @@ static void ntsync_waiter_info(struct ntsync_waiter_info *info,
  * whoever is chasing a hang.  The format is documented in
  * Documentation/ntsync.rst.  Everything is read in one hold of the
  * object's lock, so it is one consistent snapshot; it is printed after
- * the lock is dropped.
+ * the lock is dropped.  Thread ids are those of the pid namespace of the
+ * procfs instance being read, as in a pidfd's fdinfo.
  */
 static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
 	struct ntsync_waiter_info onstack[NTSYNC_FDINFO_ONSTACK];
-	struct pid_namespace *ns = task_active_pid_ns(current);
-	struct ntsync_waiter_info *info = onstack, *bigger;
-	unsigned int cap = ARRAY_SIZE(onstack), tries = 0;
-	unsigned int waiters, all_waiters, shown, i;
+	struct ntsync_waiter_info *info = onstack;
 	struct ntsync_obj *obj = file->private_data;
-	struct ntsync_q_entry *entry;
-	typeof(obj->u) snap;
+	unsigned int cap = ARRAY_SIZE(onstack);
+	unsigned int shown, i;
+	struct ntsync_fdinfo snap = {};
 	ktime_t now;
-	bool all;
 
-	for (;;) {
-		waiters = 0;
-		all = ntsync_lock_obj(obj->dev, obj);
-		snap = obj->u;
-		all_waiters = obj->all_hint;
-		list_for_each_entry(entry, &obj->waiters, node) {
-			if (waiters < cap)
-				ntsync_waiter_info(&info[waiters], entry, ns);
-			waiters++;
+	ntsync_fdinfo_read(obj, &snap, info, cap, ns);
+	if (snap.waiters > cap) {
+		/* If this fails, fewer waiter lines are shown; they are counted. */
+		info = kmalloc_objs(*info, NTSYNC_FDINFO_MAX_WAITERS, GFP_KERNEL);
+		if (info) {
+			cap = NTSYNC_FDINFO_MAX_WAITERS;
+			ntsync_fdinfo_read(obj, &snap, info, cap, ns);
+		} else {
+			info = onstack;
 		}
-		ntsync_unlock_obj(obj->dev, obj, all);
-		now = ktime_get();
-
-		/* More waiters than fit: read again into a larger array. */
-		if (waiters <= cap || ++tries >= NTSYNC_FDINFO_TRIES)
-			break;
-		bigger = kmalloc_objs(*bigger, waiters + NTSYNC_FDINFO_ONSTACK,
-				      GFP_KERNEL);
-		if (!bigger)
-			break;
-		if (info != onstack)
-			kfree(info);
-		info = bigger;
-		cap = waiters + NTSYNC_FDINFO_ONSTACK;
 	}
-	shown = min(waiters, cap);
+	now = ktime_get();
+	shown = min(snap.waiters, cap);
 
-	switch (obj->type) {
-	case NTSYNC_TYPE_SEM:
-		seq_printf(m, "ntsync-type:\tsemaphore\nntsync-count:\t%u\nntsync-max:\t%u\n",
-			   snap.sem.count, snap.sem.max);
-		break;
-	case NTSYNC_TYPE_MUTEX:
-		seq_printf(m, "ntsync-type:\tmutex\nntsync-owner:\t%u\nntsync-count:\t%u\nntsync-abandoned:\t%u\n",
-			   snap.mutex.owner, snap.mutex.count,
-			   snap.mutex.ownerdead);
-		break;
-	case NTSYNC_TYPE_EVENT:
-		seq_printf(m, "ntsync-type:\tevent\nntsync-manual:\t%u\nntsync-signaled:\t%u\n",
-			   snap.event.manual, snap.event.signaled);
-		break;
-	}
-	seq_printf(m, "ntsync-waiters:\t%u\nntsync-waiters-all:\t%u\n",
-		   waiters, all_waiters);
-	seq_printf(m, "ntsync-instance:\t%llu\nntsync-object:\t%llu\n",
-		   obj->dev->id, obj->id);
+	ntsync_fdinfo_print(m, obj, &snap);
 	for (i = 0; i < shown; i++) {
 		const struct ntsync_waiter_info *w = &info[i];
 
@@ -716,6 +772,8 @@ static void ntsync_obj_show_fdinfo(struct seq_file *m, struct file *file)
 			   w->alert, w->satisfied,
 			   max_t(s64, 0, ktime_ms_delta(now, w->start)));
 	}
+	if (shown < snap.waiters)
+		seq_printf(m, "ntsync-waiters-omitted:\t%u\n", snap.waiters - shown);
 	if (info != onstack)
 		kfree(info);
 }
@@ -1190,7 +1248,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 		struct ntsync_obj *obj = entry->obj;
 		bool all = ntsync_lock_obj(dev, obj);
 
-		list_add_tail(&entry->node, &obj->waiters);
+		ntsync_add_waiter(entry);
 		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		ntsync_unlock_obj(dev, obj, all);
 		if (atomic_read(&q.signaled) != -1)
@@ -1203,7 +1261,7 @@ static int ntsync_wait_any(struct ntsync_device *dev, void __user *argp)
 		struct ntsync_obj *obj = q.entries[i].obj;
 		bool all = ntsync_lock_obj(dev, obj);
 
-		list_del(&q.entries[i].node);
+		ntsync_del_waiter(&q.entries[i]);
 		ntsync_unlock_obj(dev, obj, all);
 	}
 out:
@@ -1231,7 +1289,7 @@ static void ntsync_queue_entry(struct ntsync_q_entry *entry)
 		obj->all_hint++;
 	if (obj->all_hint)
 		lockdep_assert_held(&obj->dev->wait_all_lock);
-	list_add_tail(&entry->node, &obj->waiters);
+	ntsync_add_waiter(entry);
 	spin_unlock(&obj->lock);
 }
 
@@ -1242,7 +1300,7 @@ static void ntsync_dequeue_entry(struct ntsync_q_entry *entry)
 	spin_lock(&obj->lock);
 	if (obj->all_hint)
 		lockdep_assert_held(&obj->dev->wait_all_lock);
-	list_del(&entry->node);
+	ntsync_del_waiter(entry);
 	if (ntsync_entry_is_all(entry))
 		obj->all_hint--;
 	spin_unlock(&obj->lock);
@@ -1317,7 +1375,7 @@ static int ntsync_wait_all(struct ntsync_device *dev, void __user *argp)
 		struct ntsync_q_entry *entry = &q.entries[args.count];
 
 		spin_lock(&entry->obj->lock);
-		list_add_tail(&entry->node, &entry->obj->waiters);
+		ntsync_add_waiter(entry);
 		ntsync_try_wake_entry(entry, NTSYNC_OP_WAIT);
 		spin_unlock(&entry->obj->lock);
 	}

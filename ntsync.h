@@ -80,6 +80,8 @@ struct ntsync_obj {
 	u64 id;
 	/* struct ntsync_q_entry.node, in the order the waits began. */
 	struct list_head waiters;
+	/* The length of waiters, for fdinfo (which does not walk it all). */
+	unsigned int nr_waiters;
 	union {
 		struct {
 			__u32 count;
