@@ -58,6 +58,7 @@ struct obj {
 	enum type type;
 	uint32_t a, b, c;	/* count/max, owner/count/abandoned, manual/signaled */
 	unsigned int nwaiters;
+	unsigned int omitted;	/* waiters the driver counted but did not list */
 	struct waiter *w;
 	unsigned int nw;
 };
@@ -264,6 +265,7 @@ static void scan_fd(int pid, int fd, bool device)
 		o.b = num(buf, "ntsync-signaled", &v) ? v : 0;
 	}
 	o.nwaiters = num(buf, "ntsync-waiters", &v) ? v : 0;
+	o.omitted = num(buf, "ntsync-waiters-omitted", &v) ? v : 0;
 	for (p = buf; (p = strstr(p, "\nntsync-waiter:\t")); p++) {
 		struct waiter w;
 
@@ -429,6 +431,21 @@ static bool can_acquire(const struct wait *t, const struct obj *o)
 	}
 }
 
+/*
+ * Whether an object of instance inst has waiters the driver did not list:
+ * then any WAIT_ANY of the instance may have a position we do not know,
+ * which could be its way out.
+ */
+static bool inst_incomplete(uint64_t inst)
+{
+	unsigned int i;
+
+	for (i = 0; i < nobjs; i++)
+		if (objs[i].inst == inst && objs[i].omitted)
+			return true;
+	return false;
+}
+
 static void find_deadlocks(void)
 {
 	bool changed = true;
@@ -459,6 +476,8 @@ static void find_deadlocks(void)
 
 			if (!t->stuck)
 				continue;
+			if (!t->all && inst_incomplete(t->inst))
+				free_any = true;
 			for (k = 0; k < t->count; k++) {
 				int e = t->edge_to[k];
 
@@ -716,9 +735,13 @@ static void print_text(void)
 					continue;
 				}
 				obj_state(state, sizeof(state), &objs[f->obj]);
-				printf("    fd %-4d %-9s %-4" PRIu64 " %s; %u waiter%s\n", f->fd,
+				printf("    fd %-4d %-9s %-4" PRIu64 " %s; %u waiter%s", f->fd,
 				       type_names[objs[f->obj].type], objs[f->obj].id, state,
 				       objs[f->obj].nwaiters, objs[f->obj].nwaiters == 1 ? "" : "s");
+				if (objs[f->obj].omitted)
+					printf(" (%u not listed by the driver: their waits"
+					       " below may be incomplete)", objs[f->obj].omitted);
+				printf("\n");
 			}
 		}
 		for (j = 0, k = 0; j < nwaits; j++) {
@@ -818,7 +841,8 @@ static void print_json(void)
 					printf("null");
 			} else
 				printf("\"manual\": %u, \"signaled\": %u", o->a, o->b);
-			printf(", \"waiters\": %u}", o->nwaiters);
+			printf(", \"waiters\": %u, \"waiters_unlisted\": %u}", o->nwaiters,
+			       o->omitted);
 		}
 		printf("],\n  \"waits\": [");
 		first = true;
