@@ -17,6 +17,9 @@
  *    owner must be mapped to its thread.
  * 3. A busy run: threads ping-ponging events and contending for a mutex
  *    while the tool takes snapshots: never a deadlock.
+ * 4. More waiters than the driver lists: two threads each wait on one event
+ *    at 64 positions and as its alert (130 entries; the driver lists 128).
+ *    The tool must say how many are not listed, in text and JSON.
  *
  * No test depends on timing: every "the thread is asleep" is read from
  * fdinfo, and every wait ends by SIGKILL or by a signal from the test.
@@ -37,7 +40,7 @@
 #include <unistd.h>
 #include <linux/ntsync.h>
 
-#define PLAN		16
+#define PLAN		19
 #define POLL_SECONDS	30
 #define FOREVER		UINT64_MAX
 
@@ -393,6 +396,54 @@ static void test_no_deadlock(void)
 	close(dev);
 }
 
+/* ---- more waiters than the driver lists ---------------------------- */
+
+static int c_dev, c_event;
+
+static void *crowd_wait(void *arg __attribute__((unused)))
+{
+	int objs[64], i;
+
+	for (i = 0; i < 64; i++)
+		objs[i] = c_event;
+	nt_wait(c_dev, NTSYNC_IOC_WAIT_ANY, objs, 64, gettid(), c_event, FOREVER);
+	return NULL;
+}
+
+static void test_unlisted(void)
+{
+	pthread_t t[2];
+	char *out;
+	int i;
+
+	c_dev = open("/dev/ntsync", O_RDONLY | O_CLOEXEC);
+	if (c_dev < 0)
+		bail("/dev/ntsync");
+	c_event = create_event(c_dev, 1, 0);
+	for (i = 0; i < 2; i++) {
+		if (pthread_create(&t[i], NULL, crowd_wait, NULL))
+			bail("pthread_create");
+		if (wait_for_waiters(c_event, 65 * (i + 1)))
+			bail("the crowd's waits were not queued");
+	}
+	out = run_top("--once");
+	ok(has(out, "; 130 waiters (2 not listed by the driver: "),
+	   "unlisted: 130 waiters, 2 of them not listed");
+	diag(out);
+	free(out);
+	out = run_top("--json");
+	ok(has(out, "\"waiters\": 130, \"waiters_unlisted\": 2}"),
+	   "unlisted: --json counts them too");
+	free(out);
+	if (ioctl(c_event, NTSYNC_IOC_EVENT_SET, &(__u32){ 0 }))
+		bail("EVENT_SET");
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ok(!wait_for_waiters(c_event, 0), "unlisted: the waits ended");
+	close(c_event);
+	close(c_dev);
+}
+
 /* ---- a busy run ------------------------------------------------------ */
 
 static volatile int busy_stop;
@@ -477,5 +528,6 @@ int main(int argc, char **argv)
 	test_deadlock();
 	test_no_deadlock();
 	test_busy();
+	test_unlisted();
 	return failures || tests != PLAN;
 }

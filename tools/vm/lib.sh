@@ -34,7 +34,7 @@ quiet() {
 # The kselftest suite's programs (tools/testing/selftests/drivers/ntsync, one per concern),
 # 64-bit and 32-bit.  build_selftests checks that its Makefile builds exactly these.
 SUITE_PROGS=(ntsync_objects ntsync_wait_args ntsync_waits ntsync_wakes ntsync_timeouts
-	     ntsync_fdinfo ntsync_stress)
+	     ntsync_fdinfo ntsync_stress ntsync_crowd)
 SUITES=("${SUITE_PROGS[@]}" "${SUITE_PROGS[@]/%/_32}")
 
 # build_selftests: the suites from the scratch copy, static, in an emptied $OUT/bin.

@@ -235,4 +235,144 @@ NT_TEST(fdinfo_graph_lines)
 	close(alert);
 }
 
+/* Lines of buf that start with "prefix". */
+static unsigned int count_lines(const char *buf, const char *prefix)
+{
+	unsigned int n = 0;
+	const char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
+/* The last line of buf (without its newline), copied into line. */
+static void last_line(const char *buf, char *line, size_t size)
+{
+	size_t len = strlen(buf);
+	const char *p;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (p = buf + len; p > buf && p[-1] != '\n'; p--)
+		;
+	snprintf(line, size, "%.*s", (int)(buf + len - p), p);
+}
+
+/*
+ * The waiter lines stop at the driver's cap (128, the oldest entries), and a
+ * last line counts the rest.  Three waits, each on one event at 64 positions
+ * and as its alert, queue 195 entries.
+ */
+NT_TEST(fdinfo_waiter_cap)
+{
+	static char buf[65536];
+	struct waiter w[3];
+	int event, objs[NTSYNC_MAX_WAIT_COUNT];
+	unsigned int i, lines;
+	const char *l;
+	char last[128];
+
+	REQUIRE_FDINFO();
+	event = NEW_EVENT(self->dev, 1, 0);
+	for (i = 0; i < NTSYNC_MAX_WAIT_COUNT; i++)
+		objs[i] = event;
+	for (i = 0; i < 3; i++) {
+		START_ANY(&w[i], self->dev, objs, NTSYNC_MAX_WAIT_COUNT, 10 + i,
+			  event, FOREVER);
+		wait_for_waiters(event, 65 * (i + 1));
+	}
+
+	ASSERT_EQ(0, read_fdinfo(event, buf, sizeof(buf)));
+	EXPECT_FDINFO(event, "ntsync-waiters", 195);
+	lines = count_lines(buf, "ntsync-waiter:\t");
+	EXPECT_EQ(128u, lines) TH_LOG("%u waiter lines in:\n%s", lines, buf);
+	last_line(buf, last, sizeof(last));
+	EXPECT_STREQ("ntsync-waiters-omitted:\t67", last);
+	/* The oldest first: all 65 entries of w[0], then 63 of w[1]'s. */
+	l = fdinfo_find(buf, "ntsync-waiter");
+	for (i = 0; l && i < 128; i++) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "tid=%d owner=%u wait=any index=%u alert=%u ",
+			 w[i / 65].tid, 10 + i / 65, i % 65, i % 65 == 64);
+		EXPECT_EQ(0, strncmp(l, want, strlen(want)))
+			TH_LOG("waiter line %u: wanted \"%s\", got \"%.80s\"", i, want, l);
+		l = strchr(l, '\n');
+		l = l ? fdinfo_find(l + 1, "ntsync-waiter") : NULL;
+	}
+	EXPECT_EQ(128u, i);
+	EXPECT_TRUE(fdinfo_waiter(buf, w[2].tid) == NULL) TH_LOG("%s", buf);
+
+	/* Below the cap again: no line counts omitted waiters. */
+	EXPECT_OK(event_op(event, NTSYNC_IOC_EVENT_SET, NULL));
+	for (i = 0; i < 3; i++) {
+		JOIN(&w[i]);
+		EXPECT_WAITER_OK(&w[i], 0);
+	}
+	wait_for_waiters(event, 0);
+	ASSERT_EQ(0, read_fdinfo(event, buf, sizeof(buf)));
+	EXPECT_TRUE(fdinfo_find(buf, "ntsync-waiters-omitted") == NULL) TH_LOG("%s", buf);
+	close(event);
+}
+
+/*
+ * From a process in a new pid namespace, reading the /proc it inherited:
+ * 0 if fd's fdinfo has a waiter line for tid, 1 if not, 2 if no pid
+ * namespace could be made.
+ */
+static int tid_seen_from_new_pidns(int fd, pid_t tid)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		static char buf[4096];
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(2);
+		inner = fork();
+		if (!inner)
+			_exit(read_fdinfo(fd, buf, sizeof(buf)) ||
+			      !fdinfo_waiter(buf, tid));
+		if (inner < 0 || waitpid(inner, &status, 0) != inner ||
+		    !WIFEXITED(status))
+			_exit(3);
+		_exit(WEXITSTATUS(status));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Thread ids are those of the pid namespace of the proc mount that is read,
+ * as in a pidfd's fdinfo, not the reader's: a reader in a new pid namespace
+ * that reads the /proc it inherited sees the waiter's id as that /proc
+ * names it (in its own namespace, the waiter has none).
+ */
+NT_TEST(fdinfo_tid_of_the_proc_mount)
+{
+	struct waiter w;
+	int sem, seen;
+
+	REQUIRE_FDINFO();
+	sem = NEW_SEM(self->dev, 0, 1);
+	START_ANY(&w, self->dev, &sem, 1, 3, 0, FOREVER);
+	wait_for_waiters(sem, 1);
+	seen = tid_seen_from_new_pidns(sem, w.tid);
+	EXPECT_OK(sem_release(sem, 1, NULL));
+	JOIN(&w);
+	EXPECT_WAITER_OK(&w, 0);
+	close(sem);
+	if (seen == 2)
+		SKIP(return, "no new pid namespace (CAP_SYS_ADMIN needed)");
+	EXPECT_EQ(0, seen) TH_LOG("the waiter line names tid %d: %s", w.tid,
+				  seen == 1 ? "not found" : "the reader failed");
+}
+
 TEST_HARNESS_MAIN
