@@ -40,7 +40,7 @@ build_tools() {
 	# linked with tools/fuzz/failslab-retry.c (which checks and retries the driver's ENOMEMs),
 	# as $OUT/bin/failslab-PROGRAM.
 	make -C "$OUT/src/tools/testing/selftests/drivers/ntsync" HARNESS_DIR="$(harness_dir)" \
-		OUTPUT="$OUT/failslab" LDFLAGS=-Wl,--wrap=open,--wrap=ioctl,--wrap=setuid \
+		OUTPUT="$OUT/failslab" LDFLAGS=-Wl,--wrap=open,--wrap=read,--wrap=close,--wrap=ioctl,--wrap=setuid \
 		LDLIBS="$OUT/src/tools/fuzz/failslab-retry.c" "${DEBUG_PROGS[@]/#/$OUT/failslab/}"
 	for p in "${DEBUG_PROGS[@]}"; do
 		cp "$OUT/failslab/$p" "$OUT/bin/failslab-$p"
