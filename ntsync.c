@@ -52,6 +52,15 @@
  *     to the waiters (ntsync_wake_waiters()) before unlocking.  Builds
  *     with NTSYNC_DEBUG check this at every unlock and WARN if it fails.
  *
+ *  7. obj->offers counts the operations that may have made the object
+ *     acquirable for someone (a release, an unlock, a kill, a set or a
+ *     pulse).  It is raised with obj->lock held, in the same hold as the
+ *     change (for an event, before the release that rule 1's look pairs
+ *     with), and read without the lock only by the unqueued first pass
+ *     of a WAIT_ANY, ntsync_wait_any_try(): an object that pass found
+ *     not free, whose count it then reads unchanged, was not free at any
+ *     instant in between.
+ *
  * A WAIT_ANY never takes wait_all_lock unless one of its objects is also
  * part of a WAIT_ALL.  A WAIT_ALL is serialised against every other
  * WAIT_ALL of its instance, and only against operations on objects some
@@ -63,6 +72,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
@@ -167,6 +177,13 @@ static void ntsync_del_waiter(struct ntsync_q_entry *entry)
 	obj->nr_waiters--;
 }
 
+/* @obj may be made acquirable, in this hold of its lock: count it (rule 7). */
+static void ntsync_obj_offer(struct ntsync_obj *obj)
+{
+	lockdep_assert_held(&obj->lock);
+	WRITE_ONCE(obj->offers, obj->offers + 1);
+}
+
 /*
  * Whether the WAIT_ALL @q could acquire every one of its objects now.  The
  * caller holds wait_all_lock and no object lock; q is queued on all of the
@@ -230,6 +247,31 @@ static void ntsync_check_waiters(struct ntsync_device *dev,
 		  "ntsync: %s lists %u waiters but counts %u\n",
 		  ntsync_obj_names[obj->type], n, obj->nr_waiters);
 }
+
+#ifdef NTSYNC_DEBUG
+/*
+ * Debug builds only: milliseconds that the unqueued first pass of a
+ * WAIT_ANY sleeps between two positions, so that a test can signal a
+ * position it has looked at before it looks at the next one (the
+ * selftest wait_any_lowest_position_race sets it).
+ */
+static unsigned int debug_wait_any_delay_ms;
+module_param(debug_wait_any_delay_ms, uint, 0644);
+MODULE_PARM_DESC(debug_wait_any_delay_ms,
+		 "test only: sleep between the positions of a WAIT_ANY's first pass");
+
+static void ntsync_debug_delay(void)
+{
+	unsigned int ms = READ_ONCE(debug_wait_any_delay_ms);
+
+	if (ms)
+		msleep_interruptible(ms);
+}
+#else
+static void ntsync_debug_delay(void)
+{
+}
+#endif
 
 /* ntsync_check_waiters() for a caller that holds no object lock. */
 static void ntsync_check_obj(struct ntsync_device *dev, struct ntsync_obj *obj)
@@ -400,6 +442,7 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	    sum > sem->u.sem.max) {
 		ret = -EOVERFLOW;
 	} else {
+		ntsync_obj_offer(sem);
 		sem->u.sem.count = sum;
 		ntsync_wake_waiters(dev, sem, all, NTSYNC_OP_SEM_RELEASE);
 		trace_ntsync_state(sem, NTSYNC_OP_SEM_RELEASE, prev_count,
@@ -452,6 +495,7 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
+		ntsync_obj_offer(mutex);
 		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
 		/*
@@ -495,6 +539,7 @@ static int ntsync_mutex_kill(struct ntsync_obj *mutex, void __user *argp)
 		ret = -EPERM;
 	} else {
 		prev_count = mutex->u.mutex.count;
+		ntsync_obj_offer(mutex);
 		mutex->u.mutex.owner = 0;
 		mutex->u.mutex.count = 0;
 		mutex->u.mutex.ownerdead = true;
@@ -523,9 +568,12 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 
 	all = ntsync_lock_obj(dev, event);
 	prev = event->u.event.signaled;
+	if (op != NTSYNC_OP_EVENT_RESET)
+		ntsync_obj_offer(event);
 	/*
 	 * A release (rule 1): a wait that finds a manual-reset event signaled
-	 * without the lock sees what we wrote before setting it.
+	 * without the lock sees what we wrote before setting it, the offer
+	 * count included (rule 7).
 	 */
 	smp_store_release(&event->u.event.signaled,
 			  op != NTSYNC_OP_EVENT_RESET);
@@ -1187,9 +1235,34 @@ static __u32 ntsync_first_position(const struct ntsync_q *q, __u32 i)
 }
 
 /*
+ * Whether no object at a position below @i of @q has been offered since
+ * ntsync_wait_any_try() found it not free (rule 7).  Called after position
+ * i was found free, with its lock held or by the acquire of rule 1's look:
+ * then at that instant every lower position was still not free, and
+ * taking position i is what a WAIT_ANY at that instant does.
+ */
+static bool ntsync_lower_unchanged(const struct ntsync_q *q, __u32 i)
+{
+	__u32 j;
+
+	for (j = 0; j < i; j++) {
+		const struct ntsync_q_entry *entry = &q->entries[j];
+
+		if (READ_ONCE(entry->obj->offers) != entry->offers)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Most waits find an object free: take the first one of @q's @total without
  * queueing anywhere.  Nobody else can see q yet, so there is no race to
- * settle on q->signaled either.  Returns whether one was taken.
+ * settle on q->signaled either.  An object it passed over may be released
+ * after the look and before a later position is taken, and then, queued on
+ * none of them, the wait would report the later position although the
+ * lower one was free first; so a position is taken only if no lower one
+ * has been offered since it was looked at, else the wait queues, in order,
+ * and takes the lowest free one there.  Returns whether one was taken.
  */
 static bool ntsync_wait_any_try(struct ntsync_device *dev, struct ntsync_q *q,
 				__u32 total)
@@ -1197,23 +1270,30 @@ static bool ntsync_wait_any_try(struct ntsync_device *dev, struct ntsync_q *q,
 	__u32 i;
 
 	for (i = 0; i < total; i++) {
-		struct ntsync_obj *obj = q->entries[i].obj;
-		bool all, free;
+		struct ntsync_q_entry *entry = &q->entries[i];
+		struct ntsync_obj *obj = entry->obj;
+		bool all, free, taken;
 
 		if (ntsync_manual_event_signaled(obj)) {
+			if (!ntsync_lower_unchanged(q, i))
+				return false;
 			atomic_set(&q->signaled, i);
 			return true;
 		}
 
 		all = ntsync_lock_obj(dev, obj);
 		free = ntsync_obj_can_acquire(obj, q->owner);
-		if (free) {
+		taken = free && ntsync_lower_unchanged(q, i);
+		if (taken) {
 			q->ownerdead = ntsync_obj_acquire(obj, q->owner);
 			atomic_set(&q->signaled, i);
 		}
+		entry->offers = obj->offers;
 		ntsync_unlock_obj(dev, obj, all);
 		if (free)
-			return true;
+			return taken;
+		if (i + 1 < total)
+			ntsync_debug_delay();
 	}
 	return false;
 }

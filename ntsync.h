@@ -82,6 +82,11 @@ struct ntsync_obj {
 	struct list_head waiters;
 	/* The length of waiters, for fdinfo (which does not walk it all). */
 	unsigned int nr_waiters;
+	/*
+	 * Counts the operations that may have made the object acquirable;
+	 * see ntsync_obj_offer() and ntsync_wait_any_try().
+	 */
+	unsigned int offers;
 	union {
 		struct {
 			__u32 count;
@@ -110,6 +115,8 @@ struct ntsync_q_entry {
 	struct fd fd;
 	/* Position in the wait's object array; the alert is at q->count. */
 	__u32 index;
+	/* obj->offers when the unqueued first pass found obj not free. */
+	unsigned int offers;
 };
 
 /* One WAIT_ANY or WAIT_ALL in progress. */
