@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ntsync selftests: many threads on shared objects, invariants checked at the end,
- * and a race a WAIT_ANY with a duplicate must not lose.
+ * and the races a WAIT_ANY must not lose: with a duplicate, and for the lowest
+ * position.
  */
 #include "ntsync_helpers.h"
 
@@ -344,6 +345,187 @@ NT_TEST(wait_any_duplicate_race)
 	TH_LOG("%u of %u waits took the event", taken, i);
 	close(objs[1]);
 	close(d.event);
+}
+
+/* ========================================================================
+ * A WAIT_ANY reports the lowest position that was free at one instant (the
+ * contract: every wait is linearizable).  A thread waits on {A, ..., B},
+ * another signals A, then B: whenever the wait reports B, A had been
+ * signaled before B and nobody took it, so no order of the three operations
+ * gives that answer.  For semaphores, auto- and manual-reset events,
+ * mutexes (owned by another owner, then unlocked), and with B as the alert.
+ *
+ * Where the driver has the debug build's delay point (the module parameter
+ * debug_wait_any_delay_ms: the unqueued first pass of a WAIT_ANY sleeps
+ * between positions), the waiter waits on {A, B} and each round signals
+ * while it sleeps there, seen from /proc: the race's window, every round.
+ * Elsewhere the rounds race freely: 62 objects never signaled stand
+ * between A and B, so that the wait takes a while to look at every
+ * position, and the setter starts after a spin that varies by round.
+ */
+#define RACE_ROUNDS		4000
+#define RACE_DELAY_ROUNDS	3
+#define RACE_DELAY_MS		"50"
+#define RACE_OWNER		7
+#define RACE_OTHER		99
+#define RACE_PARAM		"/sys/module/ntsync/parameters/debug_wait_any_delay_ms"
+
+enum race_kind { RACE_SEM, RACE_AUTO, RACE_MANUAL, RACE_MUTEX, RACE_ALERT, RACE_KINDS };
+
+static const char *const race_names[RACE_KINDS] = {
+	"semaphores", "auto-reset events", "manual-reset events", "mutexes",
+	"an auto-reset event, then the alert",
+};
+
+struct race {
+	int dev, alert, ret, err, stop;
+	__u32 count, index;
+	int objs[NTSYNC_MAX_WAIT_COUNT];
+	pid_t tid;
+	pthread_barrier_t start, end;
+};
+
+static void *race_waiter(void *arg)
+{
+	struct race *r = arg;
+
+	__atomic_store_n(&r->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	for (;;) {
+		pthread_barrier_wait(&r->start);
+		if (r->stop)
+			return NULL;
+		r->ret = wait_any(r->dev, r->objs, r->count, RACE_OWNER, r->alert,
+				  FOREVER, &r->index);
+		r->err = errno;
+		pthread_barrier_wait(&r->end);
+	}
+}
+
+static int race_new(int dev, enum race_kind kind)
+{
+	switch (kind) {
+	case RACE_SEM:
+		return create_sem(dev, 0, 1);
+	case RACE_MUTEX:
+		return create_mutex(dev, RACE_OTHER, 1);
+	case RACE_MANUAL:
+		return create_event(dev, 1, 0);
+	default:
+		return create_event(dev, 0, 0);
+	}
+}
+
+static int race_signal(int obj, enum race_kind kind)
+{
+	switch (kind) {
+	case RACE_SEM:
+		return sem_release(obj, 1, NULL);
+	case RACE_MUTEX:
+		return mutex_unlock(obj, RACE_OTHER, NULL);
+	default:
+		return event_op(obj, NTSYNC_IOC_EVENT_SET, NULL);
+	}
+}
+
+/* Writes a value to the debug build's delay parameter: 0, or -1 if there is none. */
+static int race_delay(const char *ms)
+{
+	int fd = open(RACE_PARAM, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, ms, strlen(ms));
+	close(fd);
+	return n == (ssize_t)strlen(ms) ? 0 : -1;
+}
+
+/*
+ * One round: the waiter waits on A first and B last (or as its alert), and
+ * A then B is signaled.  Returns the index the wait reported, or -1 if it
+ * failed.
+ */
+static int race_round(struct race *r, enum race_kind kind, bool delayed,
+		      unsigned int spin)
+{
+	int a = race_new(r->dev, kind), b = race_new(r->dev, kind), ret = -1;
+	volatile unsigned int i;
+
+	if (a < 0 || b < 0)
+		goto out;
+	r->objs[0] = a;
+	if (kind == RACE_ALERT)
+		r->alert = b;
+	else
+		r->objs[r->count - 1] = b;
+	pthread_barrier_wait(&r->start);
+	if (delayed) {
+		/* The waiter looked at A and sleeps before it looks at B. */
+		while (!thread_sleeps_in_ioctl(r->tid))
+			sleep_ms(1);
+	} else {
+		for (i = 0; i < spin; i++)
+			;
+	}
+	if (race_signal(a, kind) || race_signal(b, kind))
+		ret = -2;
+	pthread_barrier_wait(&r->end);
+	if (ret == -1 && !r->ret)
+		ret = r->index;
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	return ret;
+}
+
+NT_TEST_TIMEOUT(wait_any_lowest_position_race, 600)
+{
+	unsigned int k, i, rounds, wrong, total_wrong = 0, n;
+	struct race r = { .dev = self->dev };
+	bool delayed = !race_delay(RACE_DELAY_MS);
+	pthread_t waiter;
+	int fill, index;
+
+	fill = NEW_EVENT(self->dev, 1, 0);
+	ASSERT_EQ(0, pthread_barrier_init(&r.start, NULL, 2));
+	ASSERT_EQ(0, pthread_barrier_init(&r.end, NULL, 2));
+	ASSERT_EQ(0, pthread_create(&waiter, NULL, race_waiter, &r));
+	while (!__atomic_load_n(&r.tid, __ATOMIC_ACQUIRE))
+		sleep_ms(1);
+	rounds = delayed ? RACE_DELAY_ROUNDS : RACE_ROUNDS;
+	TH_LOG("%s", delayed ? "with the debug build's delay point" :
+	       "racing freely, without a delay point");
+
+	for (k = 0; k < RACE_KINDS; k++) {
+		n = delayed ? 2 : NTSYNC_MAX_WAIT_COUNT;
+		r.count = k == RACE_ALERT ? n - 1 : n;
+		r.alert = 0;
+		for (i = 1; i < r.count; i++)
+			r.objs[i] = fill;
+		for (i = 0, wrong = 0; i < rounds; i++) {
+			index = race_round(&r, k, delayed, (i * 37) % 2048);
+			if (index < 0) {
+				wrong++;
+				TH_LOG("%s: round %u: %s", race_names[k], i,
+				       index == -2 ? "a signal failed" : strerror(r.err));
+				break;
+			}
+			wrong += index != 0;
+		}
+		EXPECT_EQ(0u, wrong) TH_LOG("%s: %u of %u waits reported B, signaled after A",
+					    race_names[k], wrong, i);
+		total_wrong += wrong;
+	}
+	if (delayed)
+		EXPECT_EQ(0, race_delay("0"));
+	r.stop = 1;
+	pthread_barrier_wait(&r.start);
+	pthread_join(waiter, NULL);
+	TH_LOG("%u waits reported a later position, in %u rounds of each kind",
+	       total_wrong, rounds);
+	close(fill);
 }
 
 TEST_HARNESS_MAIN
