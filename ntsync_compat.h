@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ntsync: every difference between the kernels the module supports lives
- * here, so that ntsync.c reads the same on all of them.
+ * here, so that ntsync.c reads the same on all of them.  Each fallback is
+ * chosen by testing for the feature (a macro, or a symbol Kbuild finds in
+ * Module.symvers), never by the kernel's version: distributions backport.
  */
 #ifndef _NTSYNC_COMPAT_H
 #define _NTSYNC_COMPAT_H
@@ -35,6 +37,21 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 	return tim;
 #endif
 }
+
+/*
+ * __uninitialized (6.9; backported to 6.1.100 and 5.10.222) keeps a kernel
+ * built with INIT_STACK_ALL_ZERO, as Debian's are, from zeroing an array
+ * each element of which is written before it is read.  Without the macro,
+ * the compiler's attribute, which every compiler that can zero the stack
+ * has; a compiler without it does not zero the stack either.
+ */
+#ifndef __uninitialized
+#if __has_attribute(__uninitialized__)
+#define __uninitialized __attribute__((__uninitialized__))
+#else
+#define __uninitialized
+#endif
+#endif
 
 /* fd_file() came with 6.12; before it, struct fd held the file plainly. */
 #ifndef fd_file
