@@ -16,6 +16,21 @@
 #include <linux/time_namespace.h>
 
 /*
+ * "make NTSYNC_COMPAT_FORCE=1" (Kbuild), for lint only: the kernel's own
+ * definitions go, so that every fallback below is compiled, whether the
+ * kernel needs it or not, and none can rot unseen.  Against 6.1's headers
+ * every fallback builds; fd_file()'s cannot on 6.12 and later, whose
+ * struct fd no longer holds the file plainly.
+ */
+#ifdef NTSYNC_COMPAT_FORCE
+#undef __uninitialized
+#undef NTSYNC_HAVE_TIMENS_KTIME_TO_HOST
+#undef fd_file
+#undef kzalloc_obj
+#undef kmalloc_objs
+#endif
+
+/*
  * Convert an absolute CLOCK_MONOTONIC time, as seen by the calling task,
  * to the host's CLOCK_MONOTONIC.  Where the kernel does not export the
  * function behind timens_ktime_to_host() (Kbuild probes Module.symvers),
