@@ -4,6 +4,8 @@
  * here, so that ntsync.c reads the same on all of them.  Each fallback is
  * chosen by testing for the feature (a macro, or a symbol Kbuild finds in
  * Module.symvers), never by the kernel's version: distributions backport.
+ * Documentation/compat.rst lists every kernel interface the driver uses
+ * that is newer than 5.10, and how the module copes without it.
  */
 #ifndef _NTSYNC_COMPAT_H
 #define _NTSYNC_COMPAT_H
