@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ntsync: every difference between the kernels the module supports lives
- * here, so that ntsync.c reads the same on all of them.
+ * here, so that ntsync.c reads the same on all of them.  Each fallback is
+ * chosen by testing for the feature (a macro, or a symbol Kbuild finds in
+ * Module.symvers), never by the kernel's version: distributions backport.
+ * Documentation/compat.rst lists every kernel interface the driver uses
+ * that is newer than 5.10, and how the module copes without it.
  */
 #ifndef _NTSYNC_COMPAT_H
 #define _NTSYNC_COMPAT_H
@@ -12,6 +16,21 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
+
+/*
+ * "make NTSYNC_COMPAT_FORCE=1" (Kbuild), for lint only: the kernel's own
+ * definitions go, so that every fallback below is compiled, whether the
+ * kernel needs it or not, and none can rot unseen.  Against 6.1's headers
+ * every fallback builds; fd_file()'s cannot on 6.12 and later, whose
+ * struct fd no longer holds the file plainly.
+ */
+#ifdef NTSYNC_COMPAT_FORCE
+#undef __uninitialized
+#undef NTSYNC_HAVE_TIMENS_KTIME_TO_HOST
+#undef fd_file
+#undef kzalloc_obj
+#undef kmalloc_objs
+#endif
 
 /*
  * Convert an absolute CLOCK_MONOTONIC time, as seen by the calling task,
@@ -35,6 +54,21 @@ static inline ktime_t ntsync_monotonic_to_host(ktime_t tim)
 	return tim;
 #endif
 }
+
+/*
+ * __uninitialized (6.9; backported to 6.1.100 and 5.10.222) keeps a kernel
+ * built with INIT_STACK_ALL_ZERO, as Debian's are, from zeroing an array
+ * each element of which is written before it is read.  Without the macro,
+ * the compiler's attribute, which every compiler that can zero the stack
+ * has; a compiler without it does not zero the stack either.
+ */
+#ifndef __uninitialized
+#if __has_attribute(__uninitialized__)
+#define __uninitialized __attribute__((__uninitialized__))
+#else
+#define __uninitialized
+#endif
+#endif
 
 /* fd_file() came with 6.12; before it, struct fd held the file plainly. */
 #ifndef fd_file

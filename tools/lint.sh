@@ -3,9 +3,10 @@
 # make lint: checkpatch --strict on the driver's sources, twice: with the checkpatch of the newest
 # linux-source Debian has (sid's, downloaded in the lanes' sid chroot) and with the host's
 # (bookworm, 6.1); then sparse (C=2) and W=1 builds against the host's kernel headers, of the
-# module users get and of the NTSYNC_DEBUG=1 build.  checkpatch.pl and its two data files are
-# extracted by name from each tarball into the cache.  Prints one TAP line per check; exits
-# non-zero if any fails.
+# module users get, of the NTSYNC_DEBUG=1 build and of the NTSYNC_COMPAT_FORCE=1 build (every
+# fallback of ntsync_compat.h compiled).  checkpatch.pl and its two data files are extracted by
+# name from each tarball into the cache.  Prints one TAP line per check; exits non-zero if any
+# fails.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
@@ -76,12 +77,15 @@ for cp_dir in "$newest" "$oldest"; do
 	done
 done
 
-# sparse and W=1 against the host's headers, in a scratch copy: the module as users get it, and
-# the NTSYNC_DEBUG=1 build (the wake-invariant check and the KUnit suite).  The host's headers
-# have no KUnit, so that build defines CONFIG_KUNIT to compile the suite, and stops at ntsync.o.
+# sparse and W=1 against the host's headers, in a scratch copy: the module as users get it, the
+# NTSYNC_DEBUG=1 build (the wake-invariant check and the KUnit suite), and the
+# NTSYNC_COMPAT_FORCE=1 build, which compiles every fallback of ntsync_compat.h in place of what
+# the kernel has, so that none rots while the kernels at hand do not need it (6.1's headers are
+# the ones against which every fallback can build).  The host's headers have no KUnit, so the
+# debug build defines CONFIG_KUNIT to compile the suite, and stops at ntsync.o.
 abi=$(printf '%s\n' /usr/src/linux-headers-*-amd64 | sed -n 's|^/usr/src/linux-headers-||p' |
 	sort -V | tail -n 1)
-for variant in module debug; do
+for variant in module debug compat; do
 	rm -rf "${OUT:?}/$variant"
 	mkdir -p "$OUT/$variant"
 	cp -a "$REPO"/{Kbuild,include} "$REPO"/*.[ch] "$OUT/$variant/"
@@ -90,10 +94,15 @@ for variant in module debug; do
 		echo 'ccflags-y += -DCONFIG_KUNIT=1' >>"$OUT/$variant/Kbuild"
 		args=(NTSYNC_DEBUG=1 ntsync.o)
 	fi
+	what=$variant
+	if [ $variant = compat ]; then
+		args=(NTSYNC_COMPAT_FORCE=1 modules)
+		what="every ntsync_compat.h fallback forced (NTSYNC_COMPAT_FORCE=1)"
+	fi
 	make -C "/lib/modules/$abi/build" M="$OUT/$variant" W=1 C=2 "${args[@]}" \
 		>"$OUT/$variant.log" 2>&1 || echo "build failed" >>"$OUT/$variant.log"
 	grep -iE 'warning|error|build failed' "$OUT/$variant.log" >"$OUT/$variant.bad" || true
-	check "sparse (C=2) and W=1 build, $variant, $abi" "$OUT/$variant.bad"
+	check "sparse (C=2) and W=1 build, $what, $abi" "$OUT/$variant.bad"
 done
 
 # The module users get holds no test code: no KUnit, no wake-invariant check.
