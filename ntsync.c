@@ -426,10 +426,14 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
 		/*
-		 * Free for anyone now, or, down from U32_MAX, acquirable by
-		 * its owner's waits again: either way, offer it.
+		 * Only two steps down can make the mutex acquirable for a
+		 * waiter: to zero, free for anyone, and down from U32_MAX,
+		 * acquirable by its owner's waits again.  Any other leaves
+		 * every waiter as it was.
 		 */
-		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
+		if (!mutex->u.mutex.count || prev_count == U32_MAX)
+			ntsync_wake_waiters(dev, mutex, all,
+					    NTSYNC_OP_MUTEX_UNLOCK);
 		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, owner,
 				   prev_count);
 	}
