@@ -141,9 +141,11 @@ dkms_make=$(kernel_source_dir=/lib/modules/$abi/build dkms_tree=$dkms_tree \
 user_module_bad dkms "$dkms_src/ntsync.ko" >"$OUT/dkms.bad"
 check "DKMS's build (dkms.conf's MAKE), NTSYNC_DEBUG=1 and NTSYNC_NO_TRACE=1 in MAKEFLAGS and the environment: no debug code, tracepoints kept" \
 	"$OUT/dkms.bad"
-copy_tree	# $OUT/src
-rm -rf "$OUT/install-root"
-env "${leak[@]}" make -C "$OUT/src" KVER="$abi" DESTDIR="$OUT/install-root" install \
+rm -rf "$OUT/install-src" "$OUT/install-root"
+mkdir -p "$OUT/install-src/tools"
+cp -a "$REPO"/{Kbuild,Makefile,include} "$REPO"/*.[ch] "$OUT/install-src/"
+cp -a "$REPO"/tools/{install.sh,ntsync-top} "$OUT/install-src/tools/"
+env "${leak[@]}" make -C "$OUT/install-src" KVER="$abi" DESTDIR="$OUT/install-root" install \
 	>"$OUT/install.log" 2>&1 || true
 user_module_bad install "$OUT/install-root/lib/modules/$abi/updates/ntsync.ko" >"$OUT/install.bad"
 check "make install's build, NTSYNC_DEBUG=1 and NTSYNC_NO_TRACE=1 in MAKEFLAGS and the environment: no debug code, tracepoints kept" \
