@@ -19,8 +19,13 @@ kdir-check:
 		echo "  or build for another kernel with KVER=<release> or KDIR=<build tree>" >&2; \
 		exit 1; }
 
+# The module users get (make install builds it here too).  The debug and benchmark
+# switches of Kbuild are set empty on this command line: given to this make
+# (make NTSYNC_DEBUG=1 install, or an exported MAKEFLAGS) they would reach
+# Kbuild through MAKEFLAGS as command-line variables, which Kbuild cannot tell
+# from the lanes' own.  The lanes build their debug module with Kbuild directly.
 modules: kdir-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) NTSYNC_DEBUG= NTSYNC_NO_TRACE= modules
 
 clean: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

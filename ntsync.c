@@ -14,10 +14,9 @@
  * /dev/ntsync) a mutex, dev->wait_all_lock.
  *
  *  1. An object's state and its waiter list are written only with
- *     obj->lock held, and read only with it held but in two places: the
- *     object ioctls' guesses (see "Object ioctls"), which decide nothing,
- *     and the look at a manual-reset event in ntsync_wait_any_try(),
- *     which decides only that the wait is satisfied.  Setting an event
+ *     obj->lock held, and read only with it held but in one place: the
+ *     look at a manual-reset event in ntsync_wait_any_try(), which
+ *     decides only that the wait is satisfied.  Setting an event
  *     is a release, and that look an acquire, so a wait satisfied by the
  *     look sees what the setter wrote before setting, as under the lock.
  *
@@ -411,29 +410,31 @@ static void ntsync_wake_waiters(struct ntsync_device *dev,
 /*
  * Object ioctls.  Where an ioctl writes a result back, the user's buffer
  * is written before the object changes, so that a bad pointer fails with
- * EFAULT and changes nothing.  That early write stores a guess at the
- * answer, the state read without the lock: the buffer is written again
- * only if someone raced us and the guess was wrong, or if the ioctl
- * failed, to put the user's value back (if that write faults, the ioctl
- * fails with EFAULT).
+ * EFAULT and changes nothing.  That early write is a probe: it stores the
+ * value just read from the buffer, the caller's own, in the same user
+ * access, so the buffer never holds anything the call did not produce.
+ * The result is written once the operation has succeeded (not at all if
+ * the buffer already holds it); a failed operation writes nothing more.
+ * Only a buffer that another thread makes unwritable between the two
+ * writes can fault the second: the operation has then taken effect and
+ * the ioctl fails with EFAULT, the buffer still holding the caller's value.
  */
 
 static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 {
 	struct ntsync_device *dev = sem->dev;
 	__u32 __user *user_count = argp;
-	__u32 count, prev_count, sum, guess;
+	__u32 count, prev_count, sum;
 	int ret = 0;
 	bool all;
 
 	if (sem->type != NTSYNC_TYPE_SEM)
 		return -EINVAL;
-	/* The early write guesses the answer (see above). */
-	guess = data_race(READ_ONCE(sem->u.sem.count));
+	/* The probe (see above). */
 	if (!user_access_begin(user_count, sizeof(*user_count)))
 		return -EFAULT;
 	unsafe_get_user(count, user_count, efault);
-	unsafe_put_user(guess, user_count, efault);
+	unsafe_put_user(count, user_count, efault);
 	user_access_end();
 
 	all = ntsync_lock_obj(dev, sem);
@@ -450,15 +451,11 @@ static int ntsync_sem_release(struct ntsync_obj *sem, void __user *argp)
 	}
 	ntsync_unlock_obj(dev, sem, all);
 
-	/*
-	 * On failure the user's count is put back; if that faults, say so:
-	 * the object is unchanged, the buffer is not.
-	 */
 	if (ret)
-		prev_count = count;
-	if (prev_count != guess && put_user(prev_count, user_count))
-		ret = -EFAULT;
-	return ret;
+		return ret;
+	if (prev_count != count && put_user(prev_count, user_count))
+		return -EFAULT;
+	return 0;
 
 efault:
 	user_access_end();
@@ -469,23 +466,22 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 {
 	struct ntsync_mutex_args __user *user_args = argp;
 	struct ntsync_device *dev = mutex->dev;
-	__u32 owner, count, prev_count, guess;
+	__u32 owner, count, prev_count;
 	int ret = 0;
 	bool all;
 
 	if (mutex->type != NTSYNC_TYPE_MUTEX)
 		return -EINVAL;
 	/*
-	 * One user access window reads the arguments and does the early
-	 * write of a guess at the answer (see above).
+	 * One user access window reads the arguments and, unless they are
+	 * invalid, does the probe (see above).
 	 */
-	guess = data_race(READ_ONCE(mutex->u.mutex.count));
 	if (!user_access_begin(user_args, sizeof(*user_args)))
 		return -EFAULT;
 	unsafe_get_user(owner, &user_args->owner, efault);
 	unsafe_get_user(count, &user_args->count, efault);
 	if (owner)
-		unsafe_put_user(guess, &user_args->count, efault);
+		unsafe_put_user(count, &user_args->count, efault);
 	user_access_end();
 	if (!owner)
 		return -EINVAL;
@@ -495,25 +491,29 @@ static int ntsync_mutex_unlock(struct ntsync_obj *mutex, void __user *argp)
 	if (mutex->u.mutex.owner != owner) {
 		ret = -EPERM;
 	} else {
-		ntsync_obj_offer(mutex);
 		if (!--mutex->u.mutex.count)
 			mutex->u.mutex.owner = 0;
 		/*
-		 * Free for anyone now, or, down from U32_MAX, acquirable by
-		 * its owner's waits again: either way, offer it.
+		 * Only two steps down can make the mutex acquirable for a
+		 * waiter: to zero, free for anyone, and down from U32_MAX,
+		 * acquirable by its owner's waits again.  Any other leaves
+		 * every waiter as it was, and is no offer (rule 7).
 		 */
-		ntsync_wake_waiters(dev, mutex, all, NTSYNC_OP_MUTEX_UNLOCK);
+		if (!mutex->u.mutex.count || prev_count == U32_MAX) {
+			ntsync_obj_offer(mutex);
+			ntsync_wake_waiters(dev, mutex, all,
+					    NTSYNC_OP_MUTEX_UNLOCK);
+		}
 		trace_ntsync_state(mutex, NTSYNC_OP_MUTEX_UNLOCK, owner,
 				   prev_count);
 	}
 	ntsync_unlock_obj(dev, mutex, all);
 
-	/* On failure the user's count is put back, as in SEM_RELEASE. */
 	if (ret)
-		prev_count = count;
-	if (prev_count != guess && put_user(prev_count, &user_args->count))
-		ret = -EFAULT;
-	return ret;
+		return ret;
+	if (prev_count != count && put_user(prev_count, &user_args->count))
+		return -EFAULT;
+	return 0;
 
 efault:
 	user_access_end();
@@ -556,15 +556,17 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 {
 	struct ntsync_device *dev = event->dev;
 	__u32 __user *user_prev = argp;
-	__u32 prev, guess;
+	__u32 prev, old;
 	bool all;
 
 	if (event->type != NTSYNC_TYPE_EVENT)
 		return -EINVAL;
-	/* The early write guesses the answer (see above). */
-	guess = data_race(READ_ONCE(event->u.event.signaled));
-	if (put_user(guess, user_prev))
+	/* The probe (see above). */
+	if (!user_access_begin(user_prev, sizeof(*user_prev)))
 		return -EFAULT;
+	unsafe_get_user(old, user_prev, efault);
+	unsafe_put_user(old, user_prev, efault);
+	user_access_end();
 
 	all = ntsync_lock_obj(dev, event);
 	prev = event->u.event.signaled;
@@ -588,9 +590,13 @@ static int ntsync_event_change(struct ntsync_obj *event, void __user *argp,
 	trace_ntsync_state(event, op, prev, event->u.event.manual);
 	ntsync_unlock_obj(dev, event, all);
 
-	if (prev != guess && put_user(prev, user_prev))
+	if (prev != old && put_user(prev, user_prev))
 		return -EFAULT;
 	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int ntsync_sem_read(struct ntsync_obj *sem, void __user *argp)

@@ -4,9 +4,10 @@
 # linux-source Debian has (sid's, downloaded in the lanes' sid chroot) and with the host's
 # (bookworm, 6.1); then sparse (C=2) and W=1 builds against the host's kernel headers, of the
 # module users get, of the NTSYNC_DEBUG=1 build and of the NTSYNC_COMPAT_FORCE=1 build (every
-# fallback of ntsync_compat.h compiled).  checkpatch.pl and its two data files are extracted by
-# name from each tarball into the cache.  Prints one TAP line per check; exits non-zero if any
-# fails.
+# fallback of ntsync_compat.h compiled); then the module as DKMS and make install build it with
+# the debug switches in MAKEFLAGS and the environment, which must not reach it.  checkpatch.pl and
+# its two data files are extracted by name from each tarball into the cache.  Prints one TAP line
+# per check; exits non-zero if any fails.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
@@ -115,6 +116,49 @@ strings "$OUT/debug/ntsync.o" | grep kunit >/dev/null ||
 	echo "the NTSYNC_DEBUG=1 build lacks the KUnit suite" >>"$OUT/debug.test-code"
 check "the NTSYNC_DEBUG=1 build holds the KUnit suite and the wake-invariant check" \
 	"$OUT/debug.test-code"
+
+# The module users get, built the two ways users build it, with both switches handed in the way a
+# user's make can pass them on unasked: in MAKEFLAGS (what "make NTSYNC_DEBUG=1 dkms-install" or an
+# exported MAKEFLAGS gives every make below; Kbuild sees them as command-line variables) and in
+# the environment.  DKMS: dkms.conf's MAKE[0] (which the .deb's DKMS runs too), read as DKMS reads
+# it (the file sourced with kernel_source_dir and dkms_tree set) and run as DKMS runs it (bash, in
+# the build directory).  make install: the top Makefile into a DESTDIR.  Each module must hold no
+# debug-only code (the KUnit suite, the wake-invariant check) and every tracepoint.
+leak=(MAKEFLAGS="NTSYNC_DEBUG=1 NTSYNC_NO_TRACE=1" NTSYNC_DEBUG=1 NTSYNC_NO_TRACE=1)
+# user_module_bad NAME KO: why the module KO (built NAME) is not the one users must get; the build
+# log is $OUT/NAME.log.
+user_module_bad() {
+	if [ ! -f "$2" ]; then
+		echo "the $1 build made no module:"
+		tail -n 20 "$OUT/$1.log"
+		return
+	fi
+	strings "$2" | grep -E 'kunit|wake invariant' |
+		sed "s/^/the $1 build holds debug-only code: /" || true
+	grep -q ' __tracepoint_ntsync_wake$' < <(nm "$2") ||
+		echo "the $1 build has no tracepoints (NTSYNC_NO_TRACE took effect)"
+}
+dkms_tree=$OUT/dkms-tree
+rm -rf "$dkms_tree"
+dkms_ver=$(make -s --no-print-directory -C "$REPO" version)
+dkms_src=$dkms_tree/ntsync/$dkms_ver/build
+mkdir -p "$dkms_src"
+cp -a "$REPO"/{Kbuild,Makefile,dkms.conf,include} "$REPO"/*.[ch] "$dkms_src/"
+dkms_make=$(kernel_source_dir=/lib/modules/$abi/build dkms_tree=$dkms_tree \
+	bash -c '. "$1" && echo "${MAKE[0]}"' sh "$dkms_src/dkms.conf")
+(cd "$dkms_src" && env "${leak[@]}" bash -c "$dkms_make") >"$OUT/dkms.log" 2>&1 || true
+user_module_bad dkms "$dkms_src/ntsync.ko" >"$OUT/dkms.bad"
+check "DKMS's build (dkms.conf's MAKE), NTSYNC_DEBUG=1 and NTSYNC_NO_TRACE=1 in MAKEFLAGS and the environment: no debug code, tracepoints kept" \
+	"$OUT/dkms.bad"
+rm -rf "$OUT/install-src" "$OUT/install-root"
+mkdir -p "$OUT/install-src/tools"
+cp -a "$REPO"/{Kbuild,Makefile,include} "$REPO"/*.[ch] "$OUT/install-src/"
+cp -a "$REPO"/tools/{install.sh,ntsync-top} "$OUT/install-src/tools/"
+env "${leak[@]}" make -C "$OUT/install-src" KVER="$abi" DESTDIR="$OUT/install-root" install \
+	>"$OUT/install.log" 2>&1 || true
+user_module_bad install "$OUT/install-root/lib/modules/$abi/updates/ntsync.ko" >"$OUT/install.bad"
+check "make install's build, NTSYNC_DEBUG=1 and NTSYNC_NO_TRACE=1 in MAKEFLAGS and the environment: no debug code, tracepoints kept" \
+	"$OUT/install.bad"
 
 # One version: what "make version" reads out of ntsync.h is what DKMS (dkms.conf) and
 # debian/changelog say.

@@ -396,6 +396,100 @@ NT_TEST(mutex_unlock)
 	close(mutex);
 }
 
+/*
+ * A SEM_RELEASE that fails leaves the caller's buffer exactly as it was: it
+ * still holds the count to add, never the semaphore's count (an answer the
+ * call did not give) nor anything else.  The counts added differ from the
+ * semaphore's count, so a buffer that held that count at any point and was
+ * not put back shows.  A release that succeeds writes its answer even when
+ * it equals the count added.
+ */
+NT_TEST(sem_release_failure_keeps_buffer)
+{
+	static const __u32 adds[] = { 3, 4, 0x80000000u, UINT32_MAX };
+	unsigned int i;
+	__u32 val;
+	int sem;
+
+	sem = NEW_SEM(self->dev, 2, 4);
+	for (i = 0; i < ARRAY_SIZE(adds); i++) {
+		val = adds[i];
+		EXPECT_ERRNO(EOVERFLOW, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, &val));
+		EXPECT_EQ(adds[i], val) TH_LOG("adding %u to 2 of 4", adds[i]);
+		CHECK_SEM(sem, 2, 4);
+	}
+
+	val = 2;
+	EXPECT_OK(ioctl(sem, NTSYNC_IOC_SEM_RELEASE, &val));
+	EXPECT_EQ(2u, val);
+	CHECK_SEM(sem, 4, 4);
+
+	/* Full: any nonzero count fails. */
+	for (i = 0; i < ARRAY_SIZE(adds); i++) {
+		val = adds[i] - 2;
+		EXPECT_ERRNO(EOVERFLOW, ioctl(sem, NTSYNC_IOC_SEM_RELEASE, &val));
+		EXPECT_EQ(adds[i] - 2, val) TH_LOG("adding %u to 4 of 4", adds[i] - 2);
+		CHECK_SEM(sem, 4, 4);
+	}
+	close(sem);
+}
+
+/*
+ * A MUTEX_UNLOCK that fails (EINVAL for owner 0, EPERM for an owner that
+ * does not own the mutex) leaves both members of the caller's structure
+ * exactly as they were, whatever the mutex's count.  One that succeeds
+ * writes the previous count even when it equals what count held.
+ */
+NT_TEST(mutex_unlock_failure_keeps_buffer)
+{
+	struct ntsync_mutex_args args;
+	__u32 prev;
+	int mutex;
+
+	mutex = NEW_MUTEX(self->dev, 123, 2);
+	args.owner = 0;
+	args.count = 7;
+	EXPECT_ERRNO(EINVAL, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_EQ(0u, args.owner);
+	EXPECT_EQ(7u, args.count);
+	CHECK_MUTEX(mutex, 123, 2);
+	args.owner = 456;
+	args.count = 7;
+	EXPECT_ERRNO(EPERM, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_EQ(456u, args.owner);
+	EXPECT_EQ(7u, args.count);
+	CHECK_MUTEX(mutex, 123, 2);
+
+	args.owner = 123;
+	args.count = 2;
+	EXPECT_OK(ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_EQ(123u, args.owner);
+	EXPECT_EQ(2u, args.count);
+	CHECK_MUTEX(mutex, 123, 1);
+	EXPECT_OK(mutex_unlock(mutex, 123, &prev));
+	EXPECT_EQ(1u, prev);
+	CHECK_MUTEX(mutex, 0, 0);
+
+	/* Unowned, then abandoned: nobody owns it. */
+	args.owner = 123;
+	args.count = 9;
+	EXPECT_ERRNO(EPERM, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_EQ(123u, args.owner);
+	EXPECT_EQ(9u, args.count);
+	CHECK_MUTEX(mutex, 0, 0);
+	close(mutex);
+
+	mutex = NEW_MUTEX(self->dev, 123, 5);
+	EXPECT_OK(mutex_kill(mutex, 123));
+	args.owner = 123;
+	args.count = 9;
+	EXPECT_ERRNO(EPERM, ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, &args));
+	EXPECT_EQ(123u, args.owner);
+	EXPECT_EQ(9u, args.count);
+	CHECK_MUTEX_ABANDONED(mutex);
+	close(mutex);
+}
+
 NT_TEST(mutex_kill)
 {
 	__u32 prev, index;
