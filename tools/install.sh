@@ -6,8 +6,9 @@
 #   install.sh uninstall            [DESTDIR=<staging root>]
 #
 # install puts the module into /lib/modules/KVER/updates/ (which outranks the kernel's own
-# modules, including an ntsync.ko of its own), runs depmod, makes the module load at boot
-# (modules-load.d), keeps /dev/ntsync at mode 0666 (udev), and installs the uapi header as
+# modules, including an ntsync.ko of its own), runs depmod (whose modules.devname makes the boot
+# create /dev/ntsync, whose first open loads the module), installs the package's udev rule
+# (debian/ntsync-dkms.udev: mode 0666, also for that node), and installs the uapi header as
 # /usr/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
 # /usr/local/bin/ntsync-top -- unless a different linux/ntsync.h is already
 # there: one from a distribution package (linux-libc-dev of Linux 6.14 and later) is left alone,
@@ -16,6 +17,7 @@
 set -eu
 
 MANIFEST=/var/lib/ntsync/manifest
+# (what installs before the module was loaded by its first open wrote; removed by install)
 LOADCONF=/etc/modules-load.d/ntsync.conf
 UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
 HEADER=/usr/include/linux/ntsync.h
@@ -87,12 +89,13 @@ do_install() {
 	fi
 
 	put "$ko" 644 "/lib/modules/$KVER/updates/ntsync.ko"
-	printf '# ntsync: /dev/ntsync for NT emulators (installed by ntsync'"'"'s make install)\nntsync\n' \
-		>"$tmp/load.conf"
-	put "$tmp/load.conf" 644 "$LOADCONF"
-	printf '# ntsync: any user may open /dev/ntsync (installed by ntsync'"'"'s make install)\nKERNEL=="ntsync", SUBSYSTEM=="misc", MODE="0666"\n' \
-		>"$tmp/rule"
-	put "$tmp/rule" 644 "$UDEVRULE"
+	if listed "$LOADCONF"; then
+		rm -f "$DESTDIR$LOADCONF"
+		grep -vxF "$LOADCONF" "$DESTDIR$MANIFEST" >"$tmp/manifest" || true
+		cat "$tmp/manifest" >"$DESTDIR$MANIFEST"
+		say "removed $DESTDIR$LOADCONF: the first open of /dev/ntsync loads the module"
+	fi
+	put "$HERE/debian/ntsync-dkms.udev" 644 "$UDEVRULE"
 	[ "$header" = no ] || put "$hdr" 644 "$HEADER"
 	[ -z "$top" ] || put "$top" 755 "$TOPBIN"
 
@@ -100,7 +103,8 @@ do_install() {
 	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
 		udevadm control --reload || true
 	fi
-	say "manifest: $DESTDIR$MANIFEST; 'modprobe ntsync' loads it now, and it loads at every boot"
+	say "manifest: $DESTDIR$MANIFEST; 'modprobe ntsync' loads it now; after a reboot, the first"
+	say "  open of /dev/ntsync does"
 }
 
 do_uninstall() {
