@@ -74,6 +74,7 @@ dkms-remove:
 	dkms remove -m ntsync -v $(VERSION) --all
 	rm -rf /usr/src/ntsync-$(VERSION)
 	rm -f $(UDEV_RULE)
+	sh tools/install.sh drop-node
 
 # The Debian packages ntsync-dkms_$(VERSION)_all.deb and ntsync-tools_$(VERSION)_ARCH.deb
 # (ntsync-top), into build/deb/ (needs debhelper and dh-dkms; see debian/).

@@ -4,6 +4,7 @@
 #
 #   install.sh install MODULE.ko [NTSYNC-TOP]   KVER=<kernel> [DESTDIR=<staging root>]
 #   install.sh uninstall            [DESTDIR=<staging root>]
+#   install.sh drop-node            (make dkms-remove: /dev/ntsync, as uninstall leaves it)
 #
 # install puts the module into /lib/modules/KVER/updates/ (which outranks the kernel's own
 # modules, including an ntsync.ko of its own), runs depmod (whose modules.devname makes the boot
@@ -107,6 +108,27 @@ do_install() {
 	say "  open of /dev/ntsync does"
 }
 
+# The node the boot made from our modules.devname line stays in /dev after the module and the
+# udev rule are gone (devtmpfs removes only the nodes it made): without it, an ntsync driver loaded
+# later (the kernel's own, with another minor) would keep it and every open would be ENODEV.  So a
+# /dev/ntsync that is not the node of the ntsync device now registered is replaced by that
+# device's node, or removed if there is none.  NTSYNC_DEVDIR and NTSYNC_SYSDIR are for tests.
+drop_node() {
+	d=${NTSYNC_DEVDIR:-/dev} dev=$(cat "${NTSYNC_SYSDIR:-/sys}/class/misc/ntsync/dev" 2>/dev/null) || dev=
+	[ -c "$d/ntsync" ] || return 0
+	if [ -n "$dev" ] && [ "$(stat -c %t:%T "$d/ntsync")" = "$(printf %x:%x "${dev%:*}" "${dev#*:}")" ]; then
+		return 0
+	fi
+	if [ -n "$dev" ]; then
+		mknod -m 0666 "$d/.ntsync.new" c "${dev%:*}" "${dev#*:}"
+		mv -f "$d/.ntsync.new" "$d/ntsync"
+		say "$d/ntsync: now the node of the ntsync driver loaded ($dev)"
+	else
+		rm -f "$d/ntsync"
+		say "removed $d/ntsync, the node the boot made for this module"
+	fi
+}
+
 do_uninstall() {
 	[ -f "$DESTDIR$MANIFEST" ] || die "nothing to uninstall: $DESTDIR$MANIFEST does not exist"
 	kernels=
@@ -132,10 +154,12 @@ do_uninstall() {
 	for k in $kernels; do
 		[ ! -d "$DESTDIR/lib/modules/$k" ] || run_depmod "$k"
 	done
+	[ -n "$DESTDIR" ] || drop_node
 }
 
 case ${1:-} in
 install)   do_install "${2:-ntsync.ko}" "${3:-}" ;;
 uninstall) do_uninstall ;;
-*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall" ;;
+drop-node) drop_node ;;
+*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall | drop-node" ;;
 esac
