@@ -1469,8 +1469,8 @@ static const struct file_operations ntsync_fops = {
  * boot creates the node from there (kmod static-nodes), and misc_open() asks
  * modprobe for "char-major-10-<minor>".  It is in the range devices.txt
  * reserves for local use (243-254), where misc_open() still loads modules and
- * no dynamic minor ever lands (6.1 hands those out from 127 down, newer
- * kernels also above 255), and is not OpenZFS's 249.
+ * no dynamic minor lands (6.1 hands those out from 127 down, 7.2 above 255),
+ * and is not OpenZFS's 249.
  */
 #define NTSYNC_MINOR	246
 
