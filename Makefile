@@ -67,7 +67,7 @@ dkms-install:
 	dkms add -m ntsync -v $(VERSION)
 	for k in $(DKMS_KERNELS); do dkms install -m ntsync -v $(VERSION) -k $$k || exit 1; done
 	install -D -m 644 debian/ntsync-dkms.udev $(UDEV_RULE)
-	-udevadm control --reload >/dev/null 2>&1
+	! command -v udevadm >/dev/null || [ ! -S /run/udev/control ] || udevadm control --reload || true
 	dkms status -m ntsync
 
 dkms-remove:
