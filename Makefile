@@ -58,7 +58,9 @@ uninstall:
 	DESTDIR=$(DESTDIR) sh tools/install.sh uninstall
 
 # Through DKMS: /usr/src/ntsync-$(VERSION), built and installed for every kernel that has its
-# headers installed (or only KVER, if given), and for every kernel installed later.
+# headers installed (or only KVER, if given), and for every kernel installed later; and the
+# package's udev rule (mode 0666, also for the node the boot makes before the module is loaded).
+UDEV_RULE := /etc/udev/rules.d/60-ntsync.rules
 DKMS_KERNELS = $(if $(filter command line environment,$(origin KVER)),$(KVER),\
 	       $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build))))
 
@@ -69,11 +71,15 @@ dkms-install:
 	cp --parents $(SRC_FILES) /usr/src/ntsync-$(VERSION)/
 	dkms add -m ntsync -v $(VERSION)
 	for k in $(DKMS_KERNELS); do dkms install -m ntsync -v $(VERSION) -k $$k || exit 1; done
+	install -D -m 644 debian/ntsync-dkms.udev $(UDEV_RULE)
+	! command -v udevadm >/dev/null || [ ! -S /run/udev/control ] || udevadm control --reload || true
 	dkms status -m ntsync
 
 dkms-remove:
 	dkms remove -m ntsync -v $(VERSION) --all
 	rm -rf /usr/src/ntsync-$(VERSION)
+	rm -f $(UDEV_RULE)
+	sh tools/install.sh drop-node
 
 # The Debian packages ntsync-dkms_$(VERSION)_all.deb and ntsync-tools_$(VERSION)_ARCH.deb
 # (ntsync-top), into build/deb/ (needs debhelper and dh-dkms; see debian/).

@@ -1549,8 +1549,19 @@ static const struct file_operations ntsync_fops = {
 	.show_fdinfo	= ntsync_char_show_fdinfo,
 };
 
+/*
+ * A fixed minor, so that the module can be loaded by the first open of
+ * /dev/ntsync: depmod lists "devname:ntsync" with it in modules.devname, the
+ * boot creates the node from there (kmod static-nodes), and misc_open() asks
+ * modprobe for "char-major-10-<minor>".  It is in the range devices.txt
+ * reserves for local use (243-254), where misc_open() still loads modules and
+ * no dynamic minor lands (6.1 hands those out from 127 down, 7.2 above 255),
+ * and is not OpenZFS's 249.
+ */
+#define NTSYNC_MINOR	246
+
 static struct miscdevice ntsync_misc = {
-	.minor		= MISC_DYNAMIC_MINOR,
+	.minor		= NTSYNC_MINOR,
 	.name		= "ntsync",
 	.fops		= &ntsync_fops,
 	/* Wine opens it as an ordinary user; without access it falls back. */
@@ -1563,7 +1574,8 @@ static int __init ntsync_init(void)
 
 	ret = misc_register(&ntsync_misc);
 	if (ret) {
-		pr_err("cannot register /dev/ntsync: error %d\n", ret);
+		pr_err("cannot register /dev/ntsync (misc minor %d): error %d\n",
+		       NTSYNC_MINOR, ret);
 		return ret;
 	}
 	pr_info("version " NTSYNC_VERSION " loaded\n");
@@ -1582,6 +1594,8 @@ MODULE_AUTHOR("The ntsync developers");
 MODULE_DESCRIPTION("Kernel driver for NT synchronization primitives");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(NTSYNC_VERSION);
+MODULE_ALIAS_MISCDEV(NTSYNC_MINOR);
+MODULE_ALIAS("devname:ntsync");
 
 /* The KUnit suite is for the debug lane only; see Kbuild. */
 #if defined(NTSYNC_DEBUG) && IS_ENABLED(CONFIG_KUNIT)

@@ -4,10 +4,12 @@
 #
 #   install.sh install MODULE.ko [NTSYNC-TOP]   KVER=<kernel> [DESTDIR=<staging root>]
 #   install.sh uninstall            [DESTDIR=<staging root>]
+#   install.sh drop-node            (make dkms-remove: /dev/ntsync, as uninstall leaves it)
 #
 # install puts the module into /lib/modules/KVER/updates/ (which outranks the kernel's own
-# modules, including an ntsync.ko of its own), runs depmod, makes the module load at boot
-# (modules-load.d), keeps /dev/ntsync at mode 0666 (udev), and installs the uapi header as
+# modules, including an ntsync.ko of its own), runs depmod (whose modules.devname makes the boot
+# create /dev/ntsync, whose first open loads the module), installs the package's udev rule
+# (debian/ntsync-dkms.udev: mode 0666, also for that node), and installs the uapi header as
 # /usr/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
 # /usr/local/bin/ntsync-top -- unless a different linux/ntsync.h is already
 # there: one from a distribution package (linux-libc-dev of Linux 6.14 and later) is left alone,
@@ -16,6 +18,7 @@
 set -eu
 
 MANIFEST=/var/lib/ntsync/manifest
+# (what installs before the module was loaded by its first open wrote; removed by install)
 LOADCONF=/etc/modules-load.d/ntsync.conf
 UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
 HEADER=/usr/include/linux/ntsync.h
@@ -87,12 +90,13 @@ do_install() {
 	fi
 
 	put "$ko" 644 "/lib/modules/$KVER/updates/ntsync.ko"
-	printf '# ntsync: /dev/ntsync for NT emulators (installed by ntsync'"'"'s make install)\nntsync\n' \
-		>"$tmp/load.conf"
-	put "$tmp/load.conf" 644 "$LOADCONF"
-	printf '# ntsync: any user may open /dev/ntsync (installed by ntsync'"'"'s make install)\nKERNEL=="ntsync", SUBSYSTEM=="misc", MODE="0666"\n' \
-		>"$tmp/rule"
-	put "$tmp/rule" 644 "$UDEVRULE"
+	if listed "$LOADCONF"; then
+		rm -f "$DESTDIR$LOADCONF"
+		grep -vxF "$LOADCONF" "$DESTDIR$MANIFEST" >"$tmp/manifest" || true
+		cat "$tmp/manifest" >"$DESTDIR$MANIFEST"
+		say "removed $DESTDIR$LOADCONF: the first open of /dev/ntsync loads the module"
+	fi
+	put "$HERE/debian/ntsync-dkms.udev" 644 "$UDEVRULE"
 	[ "$header" = no ] || put "$hdr" 644 "$HEADER"
 	[ -z "$top" ] || put "$top" 755 "$TOPBIN"
 
@@ -100,7 +104,29 @@ do_install() {
 	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
 		udevadm control --reload || true
 	fi
-	say "manifest: $DESTDIR$MANIFEST; 'modprobe ntsync' loads it now, and it loads at every boot"
+	say "manifest: $DESTDIR$MANIFEST; 'modprobe ntsync' loads it now; after a reboot, the first"
+	say "  open of /dev/ntsync does"
+}
+
+# The node the boot made from our modules.devname line stays in /dev after the module and the
+# udev rule are gone (devtmpfs removes only the nodes it made): without it, an ntsync driver loaded
+# later (the kernel's own, with another minor) would keep it and every open would be ENODEV.  So a
+# /dev/ntsync that is not the node of the ntsync device now registered is replaced by that
+# device's node, or removed if there is none.  NTSYNC_DEVDIR and NTSYNC_SYSDIR are for tests.
+drop_node() {
+	d=${NTSYNC_DEVDIR:-/dev} dev=$(cat "${NTSYNC_SYSDIR:-/sys}/class/misc/ntsync/dev" 2>/dev/null) || dev=
+	[ -c "$d/ntsync" ] || return 0
+	if [ -n "$dev" ] && [ "$(stat -c %t:%T "$d/ntsync")" = "$(printf %x:%x "${dev%:*}" "${dev#*:}")" ]; then
+		return 0
+	fi
+	if [ -n "$dev" ]; then
+		mknod -m 0666 "$d/.ntsync.new" c "${dev%:*}" "${dev#*:}"
+		mv -f "$d/.ntsync.new" "$d/ntsync"
+		say "$d/ntsync: now the node of the ntsync driver loaded ($dev)"
+	else
+		rm -f "$d/ntsync"
+		say "removed $d/ntsync, the node the boot made for this module"
+	fi
 }
 
 do_uninstall() {
@@ -128,10 +154,12 @@ do_uninstall() {
 	for k in $kernels; do
 		[ ! -d "$DESTDIR/lib/modules/$k" ] || run_depmod "$k"
 	done
+	[ -n "$DESTDIR" ] || drop_node
 }
 
 case ${1:-} in
 install)   do_install "${2:-ntsync.ko}" "${3:-}" ;;
 uninstall) do_uninstall ;;
-*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall" ;;
+drop-node) drop_node ;;
+*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall | drop-node" ;;
 esac

@@ -35,6 +35,27 @@ intree_module() {
 	echo " (${#DIFFERENCES[@]} intended differences listed)" >"$dir/intree.log.note"
 }
 
+# devnode_tree DIR: DIR/devnode.d, the rest of what tools/vm/guest-devnode needs, for the
+# initramfs: the host's kmod with its libraries as /sbin/kmod, depmod, modinfo and modprobe (the
+# kernel's request_module runs /sbin/modprobe), the lane kernel's modules.order and modules.builtin*
+# in /lib/modules/ABI, the package's udev rule as /60-ntsync.rules and guest-devnode itself.
+devnode_tree() {
+	local dir=$1 t=$1/devnode.d abi kmod lib l
+	abi=$(cat "$dir/abi")
+	rm -rf "$t"
+	mkdir -p "$t/sbin" "$t/etc" "$t/lib/modules/$abi"
+	kmod=$(command -v kmod)
+	cp "$kmod" "$t/sbin/kmod"
+	for l in depmod modinfo modprobe; do ln -s kmod "$t/sbin/$l"; done
+	for lib in $(ldd "$kmod" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
+		cp -L --parents "$lib" "$t/"
+	done
+	find "$CACHE/kernels/$abi/modules/$abi" -maxdepth 1 -name 'modules.*' \
+		-exec cp {} "$t/lib/modules/$abi/" \;
+	cp "$OUT/src/debian/ntsync-dkms.udev" "$t/60-ntsync.rules"
+	cp "$OUT/src/tools/vm/guest-devnode" "$t/guest-devnode"
+}
+
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
 	local intree=()
@@ -82,8 +103,12 @@ for lane in "${LANES[@]}"; do
 	step "$lane: the kernel's own ntsync, for the suites to run on it too" "$d/intree.log" \
 		intree_module "$d"
 	failed && continue
+	step "$lane: kmod, the kernel's module lists and the udev rule, for /dev/ntsync's test" \
+		"$d/devnode.log" devnode_tree "$d"
+	failed && continue
 	extra=()
 	[ ! -e "$d/ntsync-intree.ko" ] || extra=("+$d/ntsync-intree.ko" "+$d/payload-intree")
+	INITRD_TREE=$d/devnode.d
 	step "$lane: initramfs" "$d/initrd.log" make_initrd "$d" "${SUITES[@]/#/$OUT/bin/}" \
 		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top" "${extra[@]}"
 	failed && continue

@@ -444,7 +444,8 @@ harness_dir() {
 }
 
 # make_initrd DIR PAYLOAD...: DIR/initrd with busybox (the host's, or INITRD_BUSYBOX), /init
-# (INITRD_INIT, by default tools/vm/guest-init) and the guests' shared /guest-lib.sh,
+# (INITRD_INIT, by default tools/vm/guest-init) and the guests' shared /guest-lib.sh, the content
+# of the directory INITRD_TREE (if set),
 # DIR/ntsync.ko, the payload programs (run in order by /init) and the module's identity for /init
 # to check.  A PAYLOAD written +FILE is copied to / but not run (a helper of the payload); one
 # written "=NAME PROGRAM ARGS..." runs PROGRAM (such a helper) with ARGS, reported as NAME.
@@ -456,6 +457,7 @@ make_initrd() {
 	cp "${INITRD_BUSYBOX:-/bin/busybox}" "$st/bin/busybox"
 	install -m 755 "${INITRD_INIT:-$VMDIR/guest-init}" "$st/init"
 	cp "$VMDIR/guest-lib.sh" "$st/guest-lib.sh"
+	[ -z "${INITRD_TREE:-}" ] || cp -a "$INITRD_TREE/." "$st/"
 	mknod -m 600 "$st/dev/console" c 5 1
 	cp "$dir/ntsync.ko" "$st/ntsync.ko"
 	# (bookworm's readelf exits 1 on notes of newer toolchains, yet prints the build ID)
