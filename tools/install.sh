@@ -55,6 +55,11 @@ owner() {
 # /usr/local/include comes first in the compiler's search.
 dist_header() {
 	[ -e "$DESTDIR$DISTHEADER" ] || return 0
+	if listed "$DISTHEADER"; then
+		say "$DISTHEADER is from an earlier make install (it is in the manifest):"
+		say "  make uninstall removes it with the rest"
+		return 0
+	fi
 	pkg=$(owner "$DISTHEADER")
 	from=${pkg:+ (from $pkg)}
 	if grep -q NTSYNC_IOC_EVENT_READ "$DESTDIR$DISTHEADER"; then
