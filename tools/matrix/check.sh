@@ -273,6 +273,20 @@ deb_in_chroot() {
 	rm -rf "$ovl"
 }
 
+# wine_in_chroot LANE: Wine's configure and its server's ntsync code against ntsync-dev in an
+# overlay of LANE's chroot (tools/matrix/chroot/wine-configure), from Wine's source tarball.
+WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$REPO/.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
+wine_in_chroot() {
+	local lane=$1 ovl=$OUT/wine-$1 ver
+	ver=$(ntsync_version)
+	[ -f "$WINE_TARBALL" ] || die "no Wine tarball at $WINE_TARBALL (NTSYNC_WINE_TARBALL)"
+	new_overlay "$ovl"
+	cp "$OUT/deb/ntsync-dev_${ver}"_*.deb "$ovl/xfer/"
+	cp "$WINE_TARBALL" "$ovl/xfer/wine.tar.xz"
+	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/wine-configure "$ver"
+	rm -rf "$ovl"
+}
+
 summary() {
 	local lane c
 	echo "#"
@@ -325,6 +339,7 @@ fi
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 ARM64_BUILT=''
+DEB_BUILT=''
 
 for lane in "${LANES[@]}"; do
 	run_lane "$lane"
@@ -350,12 +365,30 @@ for extra in "${EXTRAS[@]}"; do
 		done
 		step "make deb (bookworm chroot: debhelper, dh-dkms)" "$OUT/deb-build.log" build_deb
 		if ! failed; then
+			DEB_BUILT=1
 			grep -E '^-.*\.deb$| Package:| Version:| Depends:' "$OUT/deb-build.log" | show
 			for l in "${EXTRA_SUITES[@]}"; do
 				step "the packages: apt install, DKMS build, Wine's header tests, apt purge in the $l chroot" \
 					"$OUT/deb-$l.log" deb_in_chroot "$l"
 				[ ! -e "$OUT/deb/$l.status" ] || show "$OUT/deb/$l.status"
 			done
+		fi ;;
+	wine)
+		# (not by default: Wine's configure takes minutes; the packages "deb" made, or made here)
+		l=trixie-backports
+		mkdir -p "$OUT/extra-$l"
+		step "$l chroot for Wine's configure" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
+		if ! failed && [ -z "$DEB_BUILT" ]; then
+			mkdir -p "$OUT/extra-bookworm"
+			step "bookworm chroot for the package" "$OUT/extra-bookworm/prepare.log" \
+				matrix_prepare bookworm "$OUT/extra-bookworm"
+			failed || step "make deb (bookworm chroot: debhelper, dh-dkms)" "$OUT/deb-build.log" build_deb
+			failed || DEB_BUILT=1
+		fi
+		if ! failed; then
+			step "Wine's configure with ntsync-dev, no CPPFLAGS, in the $l chroot: HAVE_LINUX_NTSYNC_H, its server's ntsync code" \
+				"$OUT/wine-$l.log" wine_in_chroot "$l"
+			grep -E '^(linux-libc-dev|checking|configure:|#define|server/)' "$OUT/wine-$l.log" | show
 		fi ;;
 	*) result fail "unknown part $extra of NTSYNC_EXTRAS" ;;
 	esac
