@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Wine's configure test for linux/ntsync.h, as its configure runs it: Wine's configure.ac names
  * the header in AC_CHECK_HEADERS, which Autoconf turns into a compile, with "$CC -c $CFLAGS

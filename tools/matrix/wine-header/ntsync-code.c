@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * What Wine's ntsync code needs of <linux/ntsync.h>: Wine 11.10 compiles it (server/inproc_sync.c,
  * dlls/ntdll/unix/sync.c) only under "#ifdef NTSYNC_IOC_EVENT_READ", after including the header
@@ -8,15 +8,16 @@
  * order, with those sizes.  The header of Linux 6.10 to 6.13 (semaphore-only, another layout)
  * fails it, and so does a system without the header.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <linux/ntsync.h>
 
 #ifndef NTSYNC_IOC_EVENT_READ
-#error "linux/ntsync.h declares no NTSYNC_IOC_EVENT_READ: Wine would compile none of its ntsync code"
+#error "no NTSYNC_IOC_EVENT_READ in linux/ntsync.h: Wine would compile none of its ntsync code"
 #endif
 
-#define PIN(name, value) _Static_assert((name) == (value), #name " is not " #value)
+#define PIN(name, value) static_assert((name) == (value), #name " is not " #value)
 PIN(NTSYNC_IOC_CREATE_SEM, 0x40084e80);
 PIN(NTSYNC_IOC_SEM_RELEASE, 0xc0044e81);
 PIN(NTSYNC_IOC_WAIT_ANY, 0xc0284e82);
