@@ -81,15 +81,17 @@ dkms-remove:
 	rm -f $(UDEV_RULE)
 	sh tools/install.sh drop-node
 
-# The Debian packages ntsync-dkms_$(VERSION)_all.deb and ntsync-tools_$(VERSION)_ARCH.deb
-# (ntsync-top), into build/deb/ (needs debhelper and dh-dkms; see debian/).
+# The Debian packages ntsync-dkms_$(VERSION)_all.deb, ntsync-tools_$(VERSION)_ARCH.deb
+# (ntsync-top) and ntsync-dev_$(VERSION)_ARCH.deb (the header), into build/deb/ (needs debhelper
+# and dh-dkms; see debian/).
 deb:
 	rm -rf build/deb
 	mkdir -p build/deb/ntsync-$(VERSION)
 	cp --parents $(SRC_FILES) $$(find debian -type f) tools/ntsync-top/Makefile \
 		tools/ntsync-top/ntsync-top.c build/deb/ntsync-$(VERSION)/
 	cd build/deb/ntsync-$(VERSION) && dpkg-buildpackage -b -us -uc
-	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb build/deb/ntsync-tools_$(VERSION)_*.deb
+	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb build/deb/ntsync-tools_$(VERSION)_*.deb \
+		build/deb/ntsync-dev_$(VERSION)_*.deb
 
 # Every Debian stock kernel from 5.10 on, PREEMPT_RT and arm64 ones and a clang-built one, DKMS,
 # make install and the .deb; see tools/matrix.

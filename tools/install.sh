@@ -10,10 +10,13 @@
 # modules, including an ntsync.ko of its own), runs depmod (whose modules.devname makes the boot
 # create /dev/ntsync, whose first open loads the module), installs the package's udev rule
 # (debian/ntsync-dkms.udev: mode 0666, also for that node), and installs the uapi header as
-# /usr/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
-# /usr/local/bin/ntsync-top -- unless a different linux/ntsync.h is already
-# there: one from a distribution package (linux-libc-dev of Linux 6.14 and later) is left alone,
-# anything else stops the install.  Every file it writes is listed in
+# /usr/local/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
+# /usr/local/bin/ntsync-top.  C compilers search /usr/local/include before /usr/include, so Wine's
+# configure finds this header without flags, also where the distribution's own
+# /usr/include/linux/ntsync.h (linux-libc-dev from Linux 6.10 on) exists; that one is never
+# touched, and what it declares is reported: the early interface of 6.10 to 6.13, with which Wine
+# compiles no ntsync code, or the complete one.  A different /usr/local/include/linux/ntsync.h
+# that make install did not write stops the install.  Every file it writes is listed in
 # /var/lib/ntsync/manifest; uninstall removes exactly those files and runs depmod again.
 set -eu
 
@@ -21,7 +24,8 @@ MANIFEST=/var/lib/ntsync/manifest
 # (what installs before the module was loaded by its first open wrote; removed by install)
 LOADCONF=/etc/modules-load.d/ntsync.conf
 UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
-HEADER=/usr/include/linux/ntsync.h
+HEADER=/usr/local/include/linux/ntsync.h
+DISTHEADER=/usr/include/linux/ntsync.h
 TOPBIN=/usr/local/bin/ntsync-top
 DESTDIR=${DESTDIR:-}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +54,27 @@ owner() {
 	fi
 }
 
+# What the distribution's linux/ntsync.h declares, if there is one.  It stays as it is: ours in
+# /usr/local/include comes first in the compiler's search.
+dist_header() {
+	[ -e "$DESTDIR$DISTHEADER" ] || return 0
+	if listed "$DISTHEADER"; then
+		say "$DISTHEADER is from an earlier make install (it is in the manifest):"
+		say "  make uninstall removes it with the rest"
+		return 0
+	fi
+	pkg=$(owner "$DISTHEADER")
+	from=${pkg:+ (from $pkg)}
+	if grep -q NTSYNC_IOC_EVENT_READ "$DESTDIR$DISTHEADER"; then
+		say "$DISTHEADER$from declares the same interface as ours (Linux 6.14 and later);"
+		say "  left alone: compilers find $HEADER first"
+	else
+		say "$DISTHEADER$from declares the early, semaphore-only interface of Linux 6.10 to 6.13"
+		say "  (no NTSYNC_IOC_EVENT_READ: Wine built against it has no ntsync code); left alone:"
+		say "  compilers find $HEADER first, so Wine's configure gets ours without flags"
+	fi
+}
+
 listed() { [ -f "$DESTDIR$MANIFEST" ] && grep -qxF "$1" "$DESTDIR$MANIFEST"; }
 record() {
 	mkdir -p "$DESTDIR${MANIFEST%/*}"
@@ -75,19 +100,13 @@ do_install() {
 	# The header first: it is the one part that may refuse.
 	hdr=$HERE/include/uapi/linux/ntsync.h
 	header=yes
-	if [ -e "$DESTDIR$HEADER" ] && ! cmp -s "$hdr" "$DESTDIR$HEADER"; then
-		pkg=$(owner "$HEADER")
-		if [ -n "$pkg" ]; then
-			say "not installing $HEADER: linux/ntsync.h belongs to $pkg (the distribution's"
-			say "  kernel headers, which declare the same binary interface); leaving it alone"
-			header=no
-		elif ! listed "$HEADER"; then
-			die "$DESTDIR$HEADER exists, differs from ours and belongs to no package; remove it or move it away, then run make install again"
-		fi
-	elif [ -e "$DESTDIR$HEADER" ] && ! listed "$HEADER"; then
-		say "$HEADER is already this one (from $(owner "$HEADER" | grep . || echo 'no package')); leaving it"
+	if [ -e "$DESTDIR$HEADER" ] && ! listed "$HEADER"; then
+		cmp -s "$hdr" "$DESTDIR$HEADER" ||
+			die "$DESTDIR$HEADER exists, differs from ours and was not installed by make install; remove it or move it away, then run make install again"
+		say "$HEADER is already this one; leaving it"
 		header=no
 	fi
+	dist_header
 
 	put "$ko" 644 "/lib/modules/$KVER/updates/ntsync.ko"
 	if listed "$LOADCONF"; then
@@ -142,6 +161,8 @@ do_uninstall() {
 			say "removed $DESTDIR$f"
 		fi
 		case $f in
+		"$HEADER")
+			rmdir "$DESTDIR${HEADER%/*}" 2>/dev/null || true ;;
 		/lib/modules/*/updates/*)
 			k=${f#/lib/modules/}
 			k=${k%%/*}

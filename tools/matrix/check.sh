@@ -24,6 +24,9 @@ DEFAULT_LANES+=" bookworm-rt trixie-backports-rt bookworm-arm64 clang"
 DEFAULT_LANES+=" bookworm-backports-arm64 trixie-backports-arm64"
 read -r -a LANES <<<"${NTSYNC_LANES-$DEFAULT_LANES}"
 read -r -a EXTRAS <<<"${NTSYNC_EXTRAS-install deb}"
+# The chroots of make install and the packages: Debian 12 (no linux/ntsync.h), 13 (trixie's
+# linux-libc-dev, the early header; its kernel from trixie-backports) and sid (the complete one).
+read -r -a EXTRA_SUITES <<<"${NTSYNC_EXTRA_SUITES-bookworm trixie-backports sid}"
 declare -A SUM=()   # SUM[lane,column]: the summary table's cells
 
 # Show a step's log (the parts the report wants a reader to see) as TAP comments.
@@ -254,17 +257,33 @@ build_deb() {
 	ls "$OUT/deb/ntsync-dkms_$(ntsync_version)_all.deb"
 }
 
-# deb_in_chroot LANE: the package installed and purged with apt in an overlay of LANE's chroot
-# (tools/matrix/chroot/deb); its dkms status lines in OUT/deb/LANE.status for the report.
+# deb_in_chroot LANE: the packages installed and purged with apt in an overlay of LANE's chroot
+# (tools/matrix/chroot/deb); its dkms status and header lines in OUT/deb/LANE.status for the
+# report.
 deb_in_chroot() {
 	local lane=$1 ovl=$OUT/deb-$1 abi ver
 	abi=$(kernel_abi "$CACHE/chroots/$lane")
 	ver=$(ntsync_version)
 	new_overlay "$ovl"
-	cp "$OUT/deb/ntsync-dkms_${ver}_all.deb" "$ovl/xfer/"
+	cp "$OUT/deb/ntsync-dkms_${ver}_all.deb" "$OUT/deb/ntsync-tools_${ver}"_*.deb \
+		"$OUT/deb/ntsync-dev_${ver}"_*.deb "$ovl/xfer/"
 	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
 	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/deb "$abi" "$ver"
 	cp "$ovl/xfer/status" "$OUT/deb/$lane.status"
+	rm -rf "$ovl"
+}
+
+# wine_in_chroot LANE: Wine's configure and its server's ntsync code against ntsync-dev in an
+# overlay of LANE's chroot (tools/matrix/chroot/wine-configure), from Wine's source tarball.
+WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$REPO/.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
+wine_in_chroot() {
+	local lane=$1 ovl=$OUT/wine-$1 ver
+	ver=$(ntsync_version)
+	[ -f "$WINE_TARBALL" ] || die "no Wine tarball at $WINE_TARBALL (NTSYNC_WINE_TARBALL)"
+	new_overlay "$ovl"
+	cp "$OUT/deb/ntsync-dev_${ver}"_*.deb "$ovl/xfer/"
+	cp "$WINE_TARBALL" "$ovl/xfer/wine.tar.xz"
+	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/wine-configure "$ver"
 	rm -rf "$ovl"
 }
 
@@ -295,8 +314,8 @@ build_programs() {
 	build_tools
 }
 
-# (--prepare boots no guest: the chroots' lock alone)
-if [ "${1:-}" = --prepare ]; then lane_start; chroot_lock; else setup_start; fi
+# (--prepare, and a run of no kernel lane, boots no guest: the chroots' lock alone)
+if [ "${1:-}" = --prepare ] || [ ${#LANES[@]} = 0 ]; then lane_start; chroot_lock; else setup_start; fi
 T0=$SECONDS   # (not counting the wait for the locks)
 lane_begin "${HOST_PKGS[@]}" zstd
 if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
@@ -305,7 +324,7 @@ if printf '%s\n' "${LANES[@]}" | grep -q -- '-arm64$'; then
 fi
 if [ "${1:-}" = --prepare ]; then
 	# (not the clang kernel: .ci/run prepares while check-debug compiles, and it would compile too)
-	for lane in $(printf '%s\n' "${LANES[@]}" bookworm sid | grep -vx clang | sort -u); do
+	for lane in $(printf '%s\n' "${LANES[@]}" "${EXTRA_SUITES[@]}" | grep -vx clang | sort -u); do
 		mkdir -p "$OUT/prepare/$lane"
 		step "$lane: chroot, kernel headers and image" "$OUT/prepare/$lane/prepare.log" \
 			matrix_prepare "$lane" "$OUT/prepare/$lane"
@@ -320,6 +339,7 @@ fi
 step "build the selftests (64-bit and 32-bit, static) and ntsync-smoke" "$OUT/selftests.log" build_programs
 tests_built=$STEP_RC
 ARM64_BUILT=''
+DEB_BUILT=''
 
 for lane in "${LANES[@]}"; do
 	run_lane "$lane"
@@ -329,7 +349,7 @@ for extra in "${EXTRAS[@]}"; do
 	f0=$FAIL
 	case $extra in
 	install)
-		for l in bookworm sid; do
+		for l in "${EXTRA_SUITES[@]}"; do
 			mkdir -p "$OUT/extra-$l"
 			step "$l chroot for make install" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
 			failed && continue
@@ -338,18 +358,37 @@ for extra in "${EXTRAS[@]}"; do
 			grep -E '^(== |ntsync: )' "$OUT/install-$l.log" | show
 		done ;;
 	deb)
-		for l in bookworm sid; do
+		# (bookworm's chroot builds the packages)
+		for l in $(printf '%s\n' bookworm "${EXTRA_SUITES[@]}" | awk '!seen[$0]++'); do
 			mkdir -p "$OUT/extra-$l"
 			step "$l chroot for the package" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
 		done
 		step "make deb (bookworm chroot: debhelper, dh-dkms)" "$OUT/deb-build.log" build_deb
 		if ! failed; then
+			DEB_BUILT=1
 			grep -E '^-.*\.deb$| Package:| Version:| Depends:' "$OUT/deb-build.log" | show
-			for l in bookworm sid; do
-				step "ntsync-dkms: apt install, DKMS build, apt purge in the $l chroot" "$OUT/deb-$l.log" \
-					deb_in_chroot "$l"
+			for l in "${EXTRA_SUITES[@]}"; do
+				step "the packages: apt install, DKMS build, Wine's header tests, apt purge in the $l chroot" \
+					"$OUT/deb-$l.log" deb_in_chroot "$l"
 				[ ! -e "$OUT/deb/$l.status" ] || show "$OUT/deb/$l.status"
 			done
+		fi ;;
+	wine)
+		# (not by default: Wine's configure takes minutes; the packages "deb" made, or made here)
+		l=trixie-backports
+		mkdir -p "$OUT/extra-$l"
+		step "$l chroot for Wine's configure" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
+		if ! failed && [ -z "$DEB_BUILT" ]; then
+			mkdir -p "$OUT/extra-bookworm"
+			step "bookworm chroot for the package" "$OUT/extra-bookworm/prepare.log" \
+				matrix_prepare bookworm "$OUT/extra-bookworm"
+			failed || step "make deb (bookworm chroot: debhelper, dh-dkms)" "$OUT/deb-build.log" build_deb
+			failed || DEB_BUILT=1
+		fi
+		if ! failed; then
+			step "Wine's configure with ntsync-dev, no CPPFLAGS, in the $l chroot: HAVE_LINUX_NTSYNC_H, its server's ntsync code" \
+				"$OUT/wine-$l.log" wine_in_chroot "$l"
+			grep -E '^(linux-libc-dev|checking|configure:|#define|server/)' "$OUT/wine-$l.log" | show
 		fi ;;
 	*) result fail "unknown part $extra of NTSYNC_EXTRAS" ;;
 	esac
