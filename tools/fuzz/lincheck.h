@@ -5,7 +5,8 @@
  *
  * lincheck.c is the checker: it knows the model's functions and nothing of
  * the threads that made the history; lincheck-run.c is the mode that makes
- * histories (see ntsync-fuzz.h) and hands them over one window at a time.
+ * histories (see ntsync-fuzz.h) and hands them over one window at a time;
+ * lincheck-self.c tests the checker on histories written by hand.
  */
 #ifndef NTSYNC_FUZZ_LINCHECK_H
 #define NTSYNC_FUZZ_LINCHECK_H
@@ -68,6 +69,12 @@ enum { LIN_OK, LIN_VIOLATION, LIN_UNDECIDED };
  * that the model accepted.
  */
 int lin_check(const struct lin_window *w, struct lin_stats *st, int *best, int *nbest);
+
+/*
+ * lincheck-self.c: histories with known verdicts through lin_check();
+ * the number it got wrong (each printed).
+ */
+int lin_self_test(void);
 
 /* One call, as "CALL -> RESULT", for a printed history. */
 void lin_describe(const struct lin_window *w, const struct lin_op *op, char *buf, size_t size);

@@ -45,7 +45,8 @@
  *           real time gives every result and the states read after the
  *           round (lincheck.c says how waits and PULSE are placed).  A
  *           failure prints the round's history.  --steps N: N rounds
- *           instead of --seconds.
+ *           instead of --seconds.  Each run first tests the checker on
+ *           histories with known verdicts (lincheck-self.c).
  *
  *   hold    (hold.c) Keeps the module busy until killed (for the unload
  *           test).
