@@ -2,7 +2,7 @@
 /*
  * ntsync-fuzz lincheck: the checker's own test.  Before every run, a few
  * histories written by hand, whose verdicts are known, go through
- * lin_check(): a checker that calls the issue's WAIT_ANY history
+ * lin_check(): a checker that calls the contract's own WAIT_ANY example
  * linearizable, or calls a wait woken by a PULSE a violation, would make
  * the run's "every history linearizable" worthless in one direction or the
  * other.  Objects: 0 and 1 are auto-reset events, 2 a manual-reset event.
@@ -91,7 +91,7 @@ static void ls_expect(int want, const char *what)
 int lin_self_test(void)
 {
 	ls_bad = ls_n = 0;
-	/* The history: WAIT_ANY on {A, B}; A is set, then B; the wait says B. */
+	/* The contract's example: WAIT_ANY on {A, B}; A is set, then B; the wait says B. */
 	ls_events(0, 0, 0, 1, 0, 0);
 	ls_wait_any(0, 0, 10, 0, 1, -1, 0, 1);
 	ls_event(1, 1, 2, 0, NTSYNC_IOC_EVENT_SET, 0);
