@@ -85,13 +85,15 @@ prepare_debug() {
 # of tools/debug/guest-steps in order, each "=NAME guest-steps STEP ARGS"; the kasan kernel's
 # leaks-before-unload runs while the module is loaded, so that its leak backtraces have symbols.
 payload() {
-	local stress model s=guest-steps
-	stress=$((FUZZ_SECONDS * 2 / 3))
-	model=$((FUZZ_SECONDS - stress))
+	local stress model lin s=guest-steps
+	lin=$((FUZZ_SECONDS / 5))
+	stress=$(((FUZZ_SECONDS - lin) * 2 / 3))
+	model=$((FUZZ_SECONDS - lin - stress))
 	printf '%s\n' "+$OUT/src/tools/debug/$s" "+$OUT/bin/ntsync-fuzz" "+$OUT/bin/ntsync-fuzz_32" \
 		"+$2/ntsync-debug.ko" "=prep $s prep" "${DEBUG_SUITES[@]/#/$OUT/bin/}" \
 		"=fuzz-stress $s stress $stress $SEED" "=fuzz-model $s model $model $((SEED + 7))" \
-		"=fuzz-model-waiters $s model-waiters $model $((SEED + 13))"
+		"=fuzz-model-waiters $s model-waiters $model $((SEED + 13))" \
+		"=fuzz-lincheck $s lincheck $lin $((SEED + 19))"
 	[ "$1" != kasan ] || printf '%s\n' "${DEBUG_PROGS[@]/#/+$OUT/bin/failslab-}" \
 		"=selftests-failslab $s selftests-failslab $FAILSLAB_INTERVALS" \
 		"=failslab $s failslab $FAILSLAB_ROUNDS $FAILSLAB_INTERVALS" \

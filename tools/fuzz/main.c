@@ -48,10 +48,12 @@ int main(int argc, char **argv)
 		return run_model();
 	if (!strcmp(argv[1], "faults"))
 		return run_faults();
+	if (!strcmp(argv[1], "lincheck"))
+		return run_lincheck();
 	if (!strcmp(argv[1], "hold") && argc == 3)
 		return run_hold(argv[2]);
 usage:
-	fprintf(stderr, "usage: %s stress|model|faults [--seed N] [--seconds N] [--threads N]"
+	fprintf(stderr, "usage: %s stress|model|faults|lincheck [--seed N] [--seconds N] [--threads N]"
 		" [--steps N] [--rounds N] [--nth] [--ro-wait-args] [--waiters N] [-v]\n", argv[0]);
 	return 2;
 }

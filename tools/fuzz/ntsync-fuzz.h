@@ -37,10 +37,21 @@
  *           walks /proc/thread-self/fail-nth over every allocation of each
  *           call.
  *
+ *   lincheck (lincheck-run.c, lincheck.c) Threads (--threads, 2 to 8)
+ *           make random calls at once on six shared objects, in rounds
+ *           that start and end at a barrier; each round's history (every
+ *           call's start and end on a shared counter, and its result) must
+ *           be linearizable against the model: some order that respects
+ *           real time gives every result and the states read after the
+ *           round (lincheck.c says how waits and PULSE are placed).  A
+ *           failure prints the round's history.  --steps N: N rounds
+ *           instead of --seconds.  Each run first tests the checker on
+ *           histories with known verdicts (lincheck-self.c).
+ *
  *   hold    (hold.c) Keeps the module busy until killed (for the unload
  *           test).
  *
- * usage: ntsync-fuzz stress|model|faults [--seed N] [--seconds N]
+ * usage: ntsync-fuzz stress|model|faults|lincheck [--seed N] [--seconds N]
  *                    [--threads N] [--steps N] [--rounds N] [--nth]
  *                    [--ro-wait-args] [--waiters N] [-v]
  *        ntsync-fuzz hold dev|obj|wait
@@ -130,6 +141,7 @@ int open_dev(void);
 int run_stress(void);
 int run_model(void);
 int run_faults(void);
+int run_lincheck(void);
 int run_hold(const char *how);
 
 #endif /* NTSYNC_FUZZ_H */
