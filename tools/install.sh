@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # "make install" and "make uninstall" without DKMS (see the Makefile):
 #
-#   install.sh install MODULE.ko [NTSYNC-TOP]   KVER=<kernel> [DESTDIR=<staging root>]
+#   install.sh install MODULE.ko [NTSYNC-TOP [NTSYNC-CHECK]]   KVER=<kernel> [DESTDIR=<root>]
 #   install.sh uninstall            [DESTDIR=<staging root>]
 #
 # install puts the module into /lib/modules/KVER/updates/ (which outranks the kernel's own
 # modules, including an ntsync.ko of its own), runs depmod, makes the module load at boot
-# (modules-load.d), keeps /dev/ntsync at mode 0666 (udev), and installs the uapi header as
-# /usr/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
-# /usr/local/bin/ntsync-top -- unless a different linux/ntsync.h is already
+# (modules-load.d), keeps /dev/ntsync at mode 0666 (udev), installs ntsync-top and ntsync-check
+# (if given) as /usr/local/bin/ntsync-top and /usr/local/bin/ntsync-check, and the uapi header as
+# /usr/include/linux/ntsync.h for Wine's build -- unless a different linux/ntsync.h is already
 # there: one from a distribution package (linux-libc-dev of Linux 6.14 and later) is left alone,
 # anything else stops the install.  Every file it writes is listed in
 # /var/lib/ntsync/manifest; uninstall removes exactly those files and runs depmod again.
@@ -20,6 +20,7 @@ LOADCONF=/etc/modules-load.d/ntsync.conf
 UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
 HEADER=/usr/include/linux/ntsync.h
 TOPBIN=/usr/local/bin/ntsync-top
+CHECKBIN=/usr/local/bin/ntsync-check
 DESTDIR=${DESTDIR:-}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -63,9 +64,11 @@ put() {
 do_install() {
 	ko=$1
 	top=${2:-}
+	chk=${3:-}
 	[ -n "${KVER:-}" ] || die "KVER is not set"
 	[ -f "$ko" ] || die "$ko is missing: build the module first"
 	[ -z "$top" ] || [ -f "$top" ] || die "$top is missing: build it first"
+	[ -z "$chk" ] || [ -f "$chk" ] || die "$chk is missing: build it first"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 
@@ -95,6 +98,7 @@ do_install() {
 	put "$tmp/rule" 644 "$UDEVRULE"
 	[ "$header" = no ] || put "$hdr" 644 "$HEADER"
 	[ -z "$top" ] || put "$top" 755 "$TOPBIN"
+	[ -z "$chk" ] || put "$chk" 755 "$CHECKBIN"
 
 	run_depmod "$KVER"
 	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
@@ -131,7 +135,7 @@ do_uninstall() {
 }
 
 case ${1:-} in
-install)   do_install "${2:-ntsync.ko}" "${3:-}" ;;
+install)   do_install "${2:-ntsync.ko}" "${3:-}" "${4:-}" ;;
 uninstall) do_uninstall ;;
-*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall" ;;
+*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP [NTSYNC-CHECK]] | uninstall" ;;
 esac
