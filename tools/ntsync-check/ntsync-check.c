@@ -17,7 +17,8 @@
  *
  * Exit status: 0 no problem found (warnings are allowed), 1 a problem that
  * keeps Wine from using ntsync, 2 bad usage or a PATH that cannot be read.
- * Documentation/user-tools.rst describes every line.
+ * Documentation/ntsync.rst ("Does Wine use it: ntsync-check") describes
+ * every line.
  *
  * Wine facts it relies on (Wine 11.10, server/inproc_sync.c,
  * server/request.c, dlls/ntdll/unix/server.c and sync.c): the wineserver
@@ -913,10 +914,10 @@ static void detect_sandbox(void)
 static void sandbox_fix(struct finding *x)
 {
 	if (!strcmp(sandbox, "Flatpak"))
-		set_fix(x, "Flatpak 1.18.0 and later pass /dev/ntsync into every sandbox "
-			"(flatpak/flatpak pull request #6546): update Flatpak; with an older one, "
-			"allow all devices: flatpak override --user --device=all %s",
-			sandbox_app[0] ? sandbox_app : "APP-ID");
+		set_fix(x, "a Flatpak with flatpak/flatpak pull request #6546 (1.18.0, says "
+			"bottlesdevs/Bottles issue #4336) passes /dev/ntsync into every sandbox: "
+			"update Flatpak; with an older one, allow all devices: flatpak override "
+			"--user --device=all %s", sandbox_app[0] ? sandbox_app : "APP-ID");
 	else
 		set_fix(x, "load the module on the host, then pass the device in: docker run "
 			"--device /dev/ntsync ... (podman run --device /dev/ntsync ...; LXC: a bind "
@@ -1374,10 +1375,10 @@ static void check_server(int i)
 	}
 	sj[i].verdict = "wine-unused";
 	x = add("wine", "wine-unused", L_WARN,
-		"wineserver %d (prefix %s) holds no ntsync object, though its binary %s and "
-		"/dev/ntsync could serve it: it has served no program yet, or /dev/ntsync was "
-		"not usable when it started", w->pid, prefix_of(w),
-		have_scan ? "has the code" : "(unreadable)");
+		"wineserver %d (prefix %s) holds no ntsync object, though %s and /dev/ntsync is "
+		"there: it has served no program yet, or /dev/ntsync was not usable when it "
+		"started", w->pid, prefix_of(w),
+		have_scan ? "its binary can use ntsync" : "(its binary is unreadable)");
 	set_fix(x, "restart it: WINEPREFIX=%s %s -k, then start the program again",
 		prefix_of(w), w->exe[0] ? w->exe : "wineserver");
 	group_details(x, i);
@@ -1511,6 +1512,22 @@ static void check_binary(const char *path, enum role role)
 		"against Linux 6.14's linux/ntsync.h or this project's)");
 }
 
+/* Directories under a Wine install that hold no wineserver or ntdll.so, but many files. */
+static bool skip_dir(const char *name)
+{
+	static const char *const skip[] = { "share", "include", "src", "doc", "man", "locale",
+					    "firmware", "modules", "node_modules" };
+	size_t len = strlen(name);
+	unsigned int i;
+
+	if (len > 8 && !strcmp(name + len - 8, "-windows"))
+		return true;	/* Wine's PE files */
+	for (i = 0; i < ARRAY_SIZE(skip); i++)
+		if (!strcmp(name, skip[i]))
+			return true;
+	return !strncmp(name, "python", 6) || !strncmp(name, "perl", 4);
+}
+
 /* wineserver* and ntdll.so under dir (not following symbolic links to directories). */
 static void walk(const char *dir, int depth, unsigned int *n)
 {
@@ -1531,7 +1548,8 @@ static void walk(const char *dir, int depth, unsigned int *n)
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			walk(path, depth + 1, n);
+			if (!skip_dir(name))
+				walk(path, depth + 1, n);
 		} else if (!stat(path, &st) && S_ISREG(st.st_mode)) {
 			if (!strncmp(name, "wineserver", 10) && !strchr(name, '.')) {
 				check_binary(path, R_SERVER);
@@ -1551,12 +1569,25 @@ static int check_build(const char *path)
 {
 	const char *name = basename_of(path);
 	unsigned int n = 0, first = nbuilds;
+	char up[PATH_MAX + 8], dir[PATH_MAX];
 	struct finding *x;
 	struct stat st;
 
 	if (stat(path, &st)) {
 		fprintf(stderr, "ntsync-check: --wine %s: %s\n", path, strerror(errno));
 		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) && is_wine_loader(name)) {
+		/* PREFIX/bin/wine: the loader has no ntsync code; PREFIX has */
+		char *slash;
+
+		snprintf(up, sizeof(up), "%s", path);
+		slash = strrchr(up, '/');
+		if (slash) {
+			snprintf(slash, up + sizeof(up) - slash, "/..");
+			if (realpath(up, dir) && !stat(dir, &st))
+				path = dir;
+		}
 	}
 	if (S_ISDIR(st.st_mode)) {
 		walk(path, 0, &n);
@@ -1567,16 +1598,23 @@ static int check_build(const char *path)
 				"/opt/wine) or a Proton directory");
 		} else {
 			unsigned int i, good = 0;
+			bool all;
 
 			for (i = first; i < nbuilds; i++)
 				good += builds[i].ok;
-			bool all = good == n;
-
+			all = good == n;
 			add("build", all ? "build-dir-ok" : "build-dir-no", all ? L_OK : L_FAIL,
 			    "%s: %s (%u of %u binaries)", path,
 			    all ? "this build can use ntsync" : "this build cannot use ntsync",
 			    good, n);
 		}
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* never open a device (/dev/ntsync itself could load a module) */
+		x = add("build", "build-not-file", L_FAIL, "%s: not a regular file", path);
+		set_fix(x, "point --wine at the wineserver binary or at the Wine or Proton "
+			"directory");
 		return 0;
 	}
 	if (strstr(name, "ntdll"))
@@ -1609,19 +1647,17 @@ static void json_tri(int v)
 	printf("%s", v < 0 ? "null" : v ? "true" : "false");
 }
 
+/* The summary's level: a problem, a warning, or ok (information is no warning). */
 static enum level worst(unsigned int *nfail, unsigned int *nwarn)
 {
-	enum level w = L_OK;
 	unsigned int i;
 
 	*nfail = *nwarn = 0;
 	for (i = 0; i < nfindings; i++) {
-		if (findings[i].level > w)
-			w = findings[i].level;
 		*nfail += findings[i].level == L_FAIL;
 		*nwarn += findings[i].level == L_WARN;
 	}
-	return w;
+	return *nfail ? L_FAIL : *nwarn ? L_WARN : L_OK;
 }
 
 /* The summary line's text. */
