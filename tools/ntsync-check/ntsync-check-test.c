@@ -347,8 +347,10 @@ static void setup(void)
 	       "cp %s /tmp/wine-good/lib/wine/x86_64-unix/ntdll.so", GOOD, GOOD, GOOD) ||
 	    sh("cp %s /tmp/wine-none/bin/wineserver && cp %s /tmp/wine-none/bin/wine && "
 	       "cp %s /tmp/wine-none/lib/wine/x86_64-unix/ntdll.so", STRING, STRING, STRING) ||
+	    sh("mkdir -p /tmp/wine-wrapper && printf '#!/bin/sh\\nexec \"$0\"64 \"$@\"\\n' "
+	       ">/tmp/wine-wrapper/wineserver && cp %s /tmp/wine-wrapper/wineserver64", STRING) ||
 	    sh("cp %s /tmp/string-only && chmod -R a+rX /tmp/wine-good /tmp/wine-none "
-	       "/tmp/string-only", STRING))
+	       "/tmp/wine-wrapper /tmp/string-only", STRING))
 		bail("copying the stand-ins");
 }
 
@@ -510,6 +512,14 @@ static void scene_builds(void)
 	   has(out, "\"path\": \"/tmp/wine-none/lib/wine/x86_64-unix/ntdll.so\", \"role\": "
 	       "\"ntdll\", \"elf\": true, \"can_use_ntsync\": false"),
 	   "--wine: a build without: neither can, exit status %d", st);
+	free(out);
+	out = run_check(USER, &st, "--json --wine /tmp/wine-wrapper");
+	ok(st == 1 && has(out, "this build cannot use ntsync (0 of 1 binaries)") &&
+	   has(out, "\"path\": \"/tmp/wine-wrapper/wineserver64\", \"role\": \"wineserver\"") &&
+	   !has(out, "\"path\": \"/tmp/wine-wrapper/wineserver\","),
+	   "--wine: Debian's layout: the wrapper script wineserver is passed over, wineserver64 "
+	   "checked");
+	diag(out);
 	free(out);
 	out = run_check(USER, &st, "--wine /tmp/string-only");
 	ok(st == 1 && has(out, "/tmp/string-only (binary, ") &&

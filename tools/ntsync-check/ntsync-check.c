@@ -378,6 +378,11 @@ static void scan_elf(int fd, struct scan *s)
 	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
+	if (read_at(fd, id, 2, 0) && !memcmp(id, "#!", 2)) {
+		snprintf(s->error, sizeof(s->error), "a script, not a binary (a wrapper: point "
+			 "--wine at the directory that holds what it runs)");
+		return;
+	}
 	if (!read_at(fd, id, sizeof(id), 0) || memcmp(id, ELFMAG, SELFMAG)) {
 		snprintf(s->error, sizeof(s->error), "not an ELF binary");
 		return;
@@ -880,8 +885,9 @@ static void check_module(void)
 		x->id = "module-load-failed";
 		free(x->msg);
 		x->msg = fmt("no ntsync module is loaded, though it is installed and set to load "
-			     "at boot: loading it failed");
-		set_fix(x, "sudo modprobe ntsync, and read what it says (and the kernel log)");
+			     "at boot: loading it failed, or it was unloaded since");
+		set_fix(x, "sudo modprobe ntsync, and read what it says (and the kernel log); "
+			"then restart Wine (wineserver -k)");
 	}
 	log_or_root(x);
 }
@@ -1474,7 +1480,12 @@ struct build {
 static struct build *builds;
 static unsigned int nbuilds;
 
-static void check_binary(const char *path, enum role role)
+/*
+ * One binary's verdict.  In a directory (in_dir), a file that is not ELF is
+ * passed over (Debian's /usr/lib/wine/wineserver is a shell script that
+ * runs wineserver64): false if so.
+ */
+static bool check_binary(const char *path, enum role role, bool in_dir)
 {
 	static const char *const role_names[] = { "", "wineserver", "ntdll.so", "binary" };
 	char found[256];
@@ -1489,20 +1500,24 @@ static void check_binary(const char *path, enum role role)
 	if (!scan_file(path, &b->s)) {
 		x = add("build", "build-unreadable", L_FAIL, "%s: cannot read it: %s", path,
 			strerror(errno));
-		return;
+		return true;
+	}
+	if (!b->s.elf && in_dir) {
+		nbuilds--;
+		return false;
 	}
 	if (!b->s.elf) {
 		x = add("build", "build-not-elf", L_FAIL, "%s: %s", path, b->s.error);
 		set_fix(x, "point --wine at the wineserver binary or at the Wine or Proton "
 			"directory");
-		return;
+		return true;
 	}
 	b->ok = scan_passes(&b->s, role);
 	scan_list(&b->s, role, found, sizeof(found));
 	if (b->ok) {
 		add("build", "build-ok", L_OK, "%s (%s, %s): can use /dev/ntsync: its code has the "
 		    "ioctls of Linux 6.14's ABI (%s)", path, role_names[role], b->s.machine, found);
-		return;
+		return true;
 	}
 	x = add("build", "build-no-abi", L_FAIL, "%s (%s, %s): cannot use /dev/ntsync: no "
 		"ioctl of Linux 6.14's ABI is in its code%s (built without Linux 6.14's "
@@ -1510,6 +1525,7 @@ static void check_binary(const char *path, enum role role)
 		b->s.machine, b->s.names_device ? ", although it names /dev/ntsync" : "");
 	set_fix(x, "use a Wine or Proton built with ntsync (Wine 10.16 or later, compiled "
 		"against Linux 6.14's linux/ntsync.h or this project's)");
+	return true;
 }
 
 /* Directories under a Wine install that hold no wineserver or ntdll.so, but many files. */
@@ -1551,13 +1567,10 @@ static void walk(const char *dir, int depth, unsigned int *n)
 			if (!skip_dir(name))
 				walk(path, depth + 1, n);
 		} else if (!stat(path, &st) && S_ISREG(st.st_mode)) {
-			if (!strncmp(name, "wineserver", 10) && !strchr(name, '.')) {
-				check_binary(path, R_SERVER);
-				(*n)++;
-			} else if (!strcmp(name, "ntdll.so")) {
-				check_binary(path, R_CLIENT);
-				(*n)++;
-			}
+			if (!strncmp(name, "wineserver", 10) && !strchr(name, '.'))
+				*n += check_binary(path, R_SERVER, true);
+			else if (!strcmp(name, "ntdll.so"))
+				*n += check_binary(path, R_CLIENT, true);
 		}
 		free(list[i]);
 	}
@@ -1603,10 +1616,13 @@ static int check_build(const char *path)
 			for (i = first; i < nbuilds; i++)
 				good += builds[i].ok;
 			all = good == n;
-			add("build", all ? "build-dir-ok" : "build-dir-no", all ? L_OK : L_FAIL,
-			    "%s: %s (%u of %u binaries)", path,
-			    all ? "this build can use ntsync" : "this build cannot use ntsync",
-			    good, n);
+			x = add("build", all ? "build-dir-ok" : "build-dir-no", all ? L_OK : L_FAIL,
+				"%s: %s (%u of %u binaries)", path,
+				all ? "this build can use ntsync" : "this build cannot use ntsync",
+				good, n);
+			if (!all)
+				set_fix(x, "use a Wine or Proton built with ntsync (see the lines "
+					"above)");
 		}
 		return 0;
 	}
@@ -1618,11 +1634,11 @@ static int check_build(const char *path)
 		return 0;
 	}
 	if (strstr(name, "ntdll"))
-		check_binary(path, R_CLIENT);
+		check_binary(path, R_CLIENT, false);
 	else if (!strncmp(name, "wineserver", 10))
-		check_binary(path, R_SERVER);
+		check_binary(path, R_SERVER, false);
 	else
-		check_binary(path, R_ANY);
+		check_binary(path, R_ANY, false);
 	return 0;
 }
 
