@@ -3,8 +3,9 @@
 # make check: tools/lint.sh, then the module built for each kernel of the lane (Debian 12's 6.1 on
 # the host, sid's newest in a chroot) and booted under QEMU with the 64-bit and 32-bit suites and
 # the tests of ntsync-top, of the tracepoints and of ntsync-check; on a kernel with its own ntsync,
-# the suites (and ntsync-check's test) run on that too, checked against the intended differences of Documentation/ntsync.rst.  Prints TAP
-# and "N passed, N failed".  Documentation/testing.rst describes the lane and its settings.
+# the suites (and ntsync-check's test) run on that too, checked against the intended differences
+# of Documentation/ntsync.rst.  Prints TAP and "N passed, N failed".  Documentation/testing.rst
+# describes the lane and its settings.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
