@@ -30,6 +30,7 @@ modules: kdir-check
 clean: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/ntsync-top clean
+	$(MAKE) -C tools/ntsync-check clean
 
 # The module's version: NTSYNC_VERSION in ntsync.h (MODULE_VERSION) is its one
 # source, read here and nowhere else; dkms.conf, debian/rules and the lanes ask
@@ -43,16 +44,20 @@ version:
 	@test -n "$(VERSION)" || { echo "error: no NTSYNC_VERSION in ntsync.h" >&2; exit 1; }
 	@echo $(VERSION)
 
-# ntsync-top, the user tool that shows who waits for what (tools/ntsync-top).
+# ntsync-top, the user tool that shows who waits for what (tools/ntsync-top), and ntsync-check,
+# the one that says whether Wine uses /dev/ntsync and why not (tools/ntsync-check).
 TOP	:= tools/ntsync-top/ntsync-top
 $(TOP): tools/ntsync-top/ntsync-top.c
 	$(MAKE) -C tools/ntsync-top
+CHECKTOOL := tools/ntsync-check/ntsync-check
+$(CHECKTOOL): tools/ntsync-check/ntsync-check.c
+	$(MAKE) -C tools/ntsync-check
 
 # Without DKMS: the module for KVER into updates/, depmod, loaded at boot, /dev/ntsync 0666,
-# the uapi header for Wine's build, ntsync-top into /usr/local/bin; DESTDIR works.  uninstall
-# removes what the manifest lists.
-install: modules $(TOP)
-	KVER=$(KVER) DESTDIR=$(DESTDIR) sh tools/install.sh install ntsync.ko $(TOP)
+# the uapi header for Wine's build, ntsync-top and ntsync-check into /usr/local/bin; DESTDIR
+# works.  uninstall removes what the manifest lists.
+install: modules $(TOP) $(CHECKTOOL)
+	KVER=$(KVER) DESTDIR=$(DESTDIR) sh tools/install.sh install ntsync.ko $(TOP) $(CHECKTOOL)
 
 uninstall:
 	DESTDIR=$(DESTDIR) sh tools/install.sh uninstall
@@ -82,13 +87,14 @@ dkms-remove:
 	sh tools/install.sh drop-node
 
 # The Debian packages ntsync-dkms_$(VERSION)_all.deb, ntsync-tools_$(VERSION)_ARCH.deb
-# (ntsync-top) and ntsync-dev_$(VERSION)_ARCH.deb (the header), into build/deb/ (needs debhelper
-# and dh-dkms; see debian/).
+# (ntsync-check, ntsync-top) and ntsync-dev_$(VERSION)_ARCH.deb (the header), into build/deb/
+# (needs debhelper and dh-dkms; see debian/).
 deb:
 	rm -rf build/deb
 	mkdir -p build/deb/ntsync-$(VERSION)
 	cp --parents $(SRC_FILES) $$(find debian -type f) tools/ntsync-top/Makefile \
-		tools/ntsync-top/ntsync-top.c build/deb/ntsync-$(VERSION)/
+		tools/ntsync-top/ntsync-top.c tools/ntsync-check/Makefile \
+		tools/ntsync-check/ntsync-check.c build/deb/ntsync-$(VERSION)/
 	cd build/deb/ntsync-$(VERSION) && dpkg-buildpackage -b -us -uc
 	ls -l build/deb/ntsync-dkms_$(VERSION)_all.deb build/deb/ntsync-tools_$(VERSION)_*.deb \
 		build/deb/ntsync-dev_$(VERSION)_*.deb

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # "make install" and "make uninstall" without DKMS (see the Makefile):
 #
-#   install.sh install MODULE.ko [NTSYNC-TOP]   KVER=<kernel> [DESTDIR=<staging root>]
+#   install.sh install MODULE.ko [NTSYNC-TOP [NTSYNC-CHECK]]   KVER=<kernel> [DESTDIR=<root>]
 #   install.sh uninstall            [DESTDIR=<staging root>]
 #   install.sh drop-node            (make dkms-remove: /dev/ntsync, as uninstall leaves it)
 #
@@ -10,8 +10,8 @@
 # modules, including an ntsync.ko of its own), runs depmod (whose modules.devname makes the boot
 # create /dev/ntsync, whose first open loads the module), installs the package's udev rule
 # (debian/ntsync-dkms.udev: mode 0666, also for that node), and installs the uapi header as
-# /usr/local/include/linux/ntsync.h for Wine's build, and ntsync-top (if given) as
-# /usr/local/bin/ntsync-top.  C compilers search /usr/local/include before /usr/include, so Wine's
+# /usr/local/include/linux/ntsync.h for Wine's build, and ntsync-top and ntsync-check (if given)
+# as /usr/local/bin/ntsync-top and /usr/local/bin/ntsync-check.  C compilers search /usr/local/include before /usr/include, so Wine's
 # configure finds this header without flags, also where the distribution's own
 # /usr/include/linux/ntsync.h (linux-libc-dev from Linux 6.10 on) exists; that one is never
 # touched, and what it declares is reported: the early interface of 6.10 to 6.13, with which Wine
@@ -27,6 +27,7 @@ UDEVRULE=/etc/udev/rules.d/60-ntsync.rules
 HEADER=/usr/local/include/linux/ntsync.h
 DISTHEADER=/usr/include/linux/ntsync.h
 TOPBIN=/usr/local/bin/ntsync-top
+CHECKBIN=/usr/local/bin/ntsync-check
 DESTDIR=${DESTDIR:-}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -91,9 +92,11 @@ put() {
 do_install() {
 	ko=$1
 	top=${2:-}
+	chk=${3:-}
 	[ -n "${KVER:-}" ] || die "KVER is not set"
 	[ -f "$ko" ] || die "$ko is missing: build the module first"
 	[ -z "$top" ] || [ -f "$top" ] || die "$top is missing: build it first"
+	[ -z "$chk" ] || [ -f "$chk" ] || die "$chk is missing: build it first"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 
@@ -118,6 +121,7 @@ do_install() {
 	put "$HERE/debian/ntsync-dkms.udev" 644 "$UDEVRULE"
 	[ "$header" = no ] || put "$hdr" 644 "$HEADER"
 	[ -z "$top" ] || put "$top" 755 "$TOPBIN"
+	[ -z "$chk" ] || put "$chk" 755 "$CHECKBIN"
 
 	run_depmod "$KVER"
 	if [ -z "$DESTDIR" ] && command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
@@ -179,8 +183,8 @@ do_uninstall() {
 }
 
 case ${1:-} in
-install)   do_install "${2:-ntsync.ko}" "${3:-}" ;;
+install)   do_install "${2:-ntsync.ko}" "${3:-}" "${4:-}" ;;
 uninstall) do_uninstall ;;
 drop-node) drop_node ;;
-*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP] | uninstall | drop-node" ;;
+*)         die "usage: $0 install MODULE.ko [NTSYNC-TOP [NTSYNC-CHECK]] | uninstall | drop-node" ;;
 esac

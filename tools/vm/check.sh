@@ -2,23 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # make check: tools/lint.sh, then the module built for each kernel of the lane (Debian 12's 6.1 on
 # the host, sid's newest in a chroot) and booted under QEMU with the 64-bit and 32-bit suites and
-# the tests of ntsync-top and of the tracepoints; on a kernel with its own ntsync, the suites run
-# on that too, checked against the intended differences of Documentation/ntsync.rst.  Prints TAP
-# and "N passed, N failed".  Documentation/testing.rst describes the lane and its settings.
+# the tests of ntsync-top, of the tracepoints and of ntsync-check; on a kernel with its own ntsync,
+# the suites (and ntsync-check's test) run on that too, checked against the intended differences
+# of Documentation/ntsync.rst.  Prints TAP and "N passed, N failed".  Documentation/testing.rst
+# describes the lane and its settings.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -r -a LANES <<<"${NTSYNC_LANES:-bookworm sid}"
 
-# The guest programs besides the suites: ntsync-top's test (with ntsync-top itself as a helper)
-# and the tracepoints' test.
-OBSERVE=(ntsync-top-test ntsync-trace-test)
+# The guest programs besides the suites: ntsync-top's test (with ntsync-top itself as a helper),
+# the tracepoints' test, and ntsync-check's test (with ntsync-check and its two Wine stand-ins as
+# helpers), last: it unloads and reloads the module.  On the kernel's own ntsync, ntsync-check's
+# test runs again (--intree) for the verdict on that driver.
+OBSERVE=(ntsync-top-test ntsync-trace-test ntsync-check-test)
+CHECK_HELPERS=(ntsync-check ntsync-check-standin ntsync-check-standin-string)
 
-# build_observe: ntsync-top and its tests, static, into $OUT/bin.
+# build_observe: ntsync-top, ntsync-check and their tests, static, into $OUT/bin.
 build_observe() {
 	make -C "$OUT/src/tools/ntsync-top" test OUTPUT="$OUT/bin"
-	static_bins "$OUT/bin" ntsync-top "${OBSERVE[@]}"
+	make -C "$OUT/src/tools/ntsync-check" test OUTPUT="$OUT/bin"
+	static_bins "$OUT/bin" ntsync-top "${CHECK_HELPERS[@]}" "${OBSERVE[@]}"
 }
 
 # intree_module DIR: DIR/ntsync-intree.ko, the lane kernel's own ntsync (uncompressed), if the
@@ -31,7 +36,8 @@ intree_module() {
 		echo " (none: $abi ships no ntsync.ko)" >"$dir/intree.log.note"
 		return 0
 	fi
-	printf '%s\n' "${SUITES[@]}" >"$dir/payload-intree"
+	{ printf '%s\n' "${SUITES[@]}"; echo "ntsync-check-test ntsync-check-test --intree"; } \
+		>"$dir/payload-intree"
 	echo " (${#DIFFERENCES[@]} intended differences listed)" >"$dir/intree.log.note"
 }
 
@@ -59,7 +65,7 @@ devnode_tree() {
 # parse_lane LANE DIR BOOT-STATUS: the guest's report as TAP.
 parse_lane() {
 	local intree=()
-	[ ! -e "$2/ntsync-intree.ko" ] || intree=("${SUITES[@]/#/intree/}")
+	[ ! -e "$2/ntsync-intree.ko" ] || intree=("${SUITES[@]/#/intree/}" intree/ntsync-check-test)
 	parse_runs "$1" "$2" "${SUITES[@]}" "${OBSERVE[@]}" "${intree[@]}"
 	guest_end "$1" "$2" "$3"
 }
@@ -85,7 +91,8 @@ load_differences "$REPO/Documentation/ntsync.rst"
 step "build the selftests (64-bit and 32-bit, static)" "$OUT/selftests.log" build_selftests
 tests_built=$STEP_RC
 if [ "$tests_built" = 0 ]; then
-	step "build ntsync-top and the guest tests of it and of the tracepoints (static)" "$OUT/observe.log" build_observe
+	step "build ntsync-top, ntsync-check and the guest tests of them and of the tracepoints (static)" \
+		"$OUT/observe.log" build_observe
 	tests_built=$STEP_RC
 fi
 lint_tap
@@ -110,7 +117,8 @@ for lane in "${LANES[@]}"; do
 	[ ! -e "$d/ntsync-intree.ko" ] || extra=("+$d/ntsync-intree.ko" "+$d/payload-intree")
 	INITRD_TREE=$d/devnode.d
 	step "$lane: initramfs" "$d/initrd.log" make_initrd "$d" "${SUITES[@]/#/$OUT/bin/}" \
-		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top" "${extra[@]}"
+		"${OBSERVE[@]/#/$OUT/bin/}" "+$OUT/bin/ntsync-top" "${CHECK_HELPERS[@]/#/+$OUT/bin/}" \
+		"${extra[@]}"
 	failed && continue
 	say "$lane: booting $abi"
 	brc=0

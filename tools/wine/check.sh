@@ -86,6 +86,7 @@ wine_image() {
 	mkdir -p "$lib" "$dir/ovl/upper/tmp"
 	cp -a "$OUT/src" "$dir/ovl/upper/tmp/ntsync-src"
 	cp "$OUT/bin/wine-bench.exe" "$lib/"
+	cp "$OUT/bin/ntsync-check" "$lib/"
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes "$lane")"
 		TESTS="$TESTS"
@@ -269,6 +270,10 @@ failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
 bench_built=$STEP_RC
+# ntsync-check (static: it runs in each lane's root), asserted on this Wine as the user.
+step "ntsync-check built (static)" "$OUT/check-build.log" \
+	make -C "$OUT/src/tools/ntsync-check" OUTPUT="$OUT/bin" STATIC=1
+check_built=$STEP_RC
 
 ready=()
 for lane in "${LANES[@]}"; do
@@ -277,7 +282,7 @@ for lane in "${LANES[@]}"; do
 	mkdir -p "$d"
 	step "$lane: root with the stock kernel, DKMS and Wine" "$d/root.log" wine_root "$lane"
 	failed && continue
-	[ "$bench_built" = 0 ] || continue
+	{ [ "$bench_built" = 0 ] && [ "$check_built" = 0 ]; } || continue
 	step "$lane: disk image, our module installed through DKMS" "$d/image.log" wine_image "$lane" "$d"
 	failed && continue
 	ready+=("$lane")
