@@ -19,7 +19,8 @@
  * cannot; a wineserver started before the module was loaded (and one
  * started after, which is fine); inside Flatpak without the device;
  * --wine on a build that can, one that cannot, a binary with only the
- * string, a missing path; well-formed --json; the exit statuses.  Nothing
+ * string, a missing path; the module installed and not loaded, /dev/ntsync
+ * the node the boot makes for it; well-formed --json; the exit statuses.  Nothing
  * depends on timing (a second's pause only orders a start and a load).
  */
 #define _GNU_SOURCE
@@ -490,6 +491,42 @@ static void scene_unloaded(void)
 	reap(d);
 }
 
+/*
+ * Installed and not loaded, /dev/ntsync the node the boot makes from
+ * modules.devname (as tools/vm/guest-devnode shows the boot does): its
+ * first open loads the module, so this is no problem.
+ */
+static void scene_on_demand(void)
+{
+	char *out;
+	int st;
+
+	if (sh("rmmod ntsync && mkdir -p /lib/modules/$(uname -r)/updates") ||
+	    sh("cp /ntsync.ko /lib/modules/$(uname -r)/updates/ && /sbin/depmod -a") ||
+	    sh("set -- $(sed -n 's/^ntsync ntsync c\\([0-9]*\\):\\([0-9]*\\)$/\\1 \\2/p' "
+	       "/lib/modules/$(uname -r)/modules.devname) && [ $# = 2 ] && "
+	       "mknod -m 0666 /dev/ntsync c $1 $2")) {
+		ok(false, "on demand: install the module, make the node of modules.devname");
+		goto out;
+	}
+	out = run_check(USER, &st, "--json");
+	ok(st == 0 && has(out, "\"state\": \"none\"") &&
+	   finding(out, "module-on-demand", "ok") && finding(out, "device-ok", "ok"),
+	   "on demand: installed, not loaded, /dev/ntsync its devname node: no problem, "
+	   "exit status %d", st);
+	ok(access("/sys/module/ntsync", F_OK) != 0, "on demand: the check loaded nothing");
+	diag(out);
+	free(out);
+	out = run_check(USER, &st, "");
+	ok(has(out, "the first open, Wine's, loads it"),
+	   "on demand: the text says that the first open loads it");
+	diag(out);
+	free(out);
+out:
+	sh("rm -f /dev/ntsync /lib/modules/$(uname -r)/updates/ntsync.ko && /sbin/depmod -a");
+	sh("[ -e /sys/module/ntsync ] || insmod /ntsync.ko");
+}
+
 static void scene_builds(void)
 {
 	char *out;
@@ -580,6 +617,7 @@ int main(int argc, char **argv)
 	} else {
 		scene_loaded();
 		scene_unloaded();
+		scene_on_demand();
 		scene_builds();
 	}
 	printf("1..%d\n", tests);

@@ -515,6 +515,7 @@ static struct {
 	unsigned int ninstalled;
 	int secure_boot;		/* 1 on, 0 off, -1 unknown (no EFI) */
 	bool boot_load;			/* modules-load.d names ntsync */
+	bool on_demand;			/* /dev/ntsync is modules.devname's node */
 } mod;
 
 static struct {
@@ -738,6 +739,32 @@ static void dkms_state(char *versions, size_t size, bool *built, bool *failed_lo
 	closedir(d);
 }
 
+/*
+ * Whether /dev/ntsync is the node that modules.devname gives the installed
+ * module ("ntsync ntsync c10:246"): the boot makes it (kmod static-nodes)
+ * before anything loads the module, and its first open loads it.
+ */
+static bool devname_node(void)
+{
+	char path[PATH_MAX], line[256];
+	unsigned int ma, mi;
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (stat(DEVICE, &st) || !S_ISCHR(st.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "%s/modules.devname", modules_dir());
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "ntsync ntsync c%u:%u", &ma, &mi) == 2 &&
+			major(st.st_rdev) == ma && minor(st.st_rdev) == mi;
+	fclose(f);
+	return found;
+}
+
 static void check_module(void)
 {
 	char path[PATH_MAX];
@@ -777,6 +804,7 @@ static void check_module(void)
 		ours_installed |= mod.installed_ours[i];
 	mod.secure_boot = secure_boot();
 	mod.boot_load = loaded_at_boot();
+	mod.on_demand = devname_node();
 
 	switch (mod.state) {
 	case M_OURS:
@@ -874,13 +902,24 @@ static void check_module(void)
 				"service', enrol DKMS's key: sudo mokutil --import "
 				"/var/lib/dkms/mok.pub, reboot, 'Enroll MOK'");
 		}
+	} else if (mod.on_demand && ours_installed) {
+		x->id = "module-on-demand";
+		x->level = L_OK;
+		free(x->msg);
+		x->msg = fmt("ntsync (this project's module) is installed and not loaded yet: "
+			     "/dev/ntsync is the node the boot made for it (modules.devname), "
+			     "and the first open, Wine's, loads it");
+		return;
 	} else if (!mod.boot_load) {
 		x->id = "module-not-loaded-at-boot";
 		free(x->msg);
 		x->msg = fmt("no ntsync module is loaded: it is installed, but nothing loads it "
-			     "at boot (no modules-load.d entry names ntsync)");
-		set_fix(x, "sudo modprobe ntsync now; for every boot: echo ntsync | sudo tee "
-			"/etc/modules-load.d/ntsync.conf");
+			     "(/dev/ntsync is not the node of its devname alias, and no "
+			     "modules-load.d entry names ntsync)");
+		set_fix(x, "sudo modprobe ntsync now; for every boot, install this project's "
+			"package or run make install again (either lists /dev/ntsync in "
+			"modules.devname: the boot makes the node, and its first open loads the "
+			"module)");
 	} else {
 		x->id = "module-load-failed";
 		free(x->msg);
@@ -1341,6 +1380,18 @@ static void check_server(int i)
 			"against the linux/ntsync.h of Linux 6.14 or later: a distribution whose "
 			"linux-libc-dev is 6.14+, or this project's make install, which puts that "
 			"header in /usr/include); check a build with: ntsync-check --wine DIR");
+		group_details(x, i);
+		return;
+	}
+	if (mod.state == M_NONE && dev.present) {
+		sj[i].verdict = "wine-no-module";
+		x = add("wine", "wine-no-module", L_FAIL,
+			"wineserver %d (prefix %s) holds no ntsync object, and no ntsync module is "
+			"loaded: its open of /dev/ntsync did not load one (see the module line "
+			"above), or it started before /dev/ntsync existed",
+			w->pid, prefix_of(w));
+		set_fix(x, "see the module line above, then restart this Wine: WINEPREFIX=%s "
+			"%s -k", prefix_of(w), w->exe[0] ? w->exe : "wineserver");
 		group_details(x, i);
 		return;
 	}
