@@ -151,9 +151,10 @@ user_module_bad dkms "$dkms_src/ntsync.ko" >"$OUT/dkms.bad"
 check "DKMS's build (dkms.conf's MAKE), NTSYNC_DEBUG=1 and NTSYNC_NO_TRACE=1 in MAKEFLAGS and the environment: no debug code, tracepoints kept" \
 	"$OUT/dkms.bad"
 rm -rf "$OUT/install-src" "$OUT/install-root"
-mkdir -p "$OUT/install-src/tools"
+mkdir -p "$OUT/install-src/tools" "$OUT/install-src/debian"
 cp -a "$REPO"/{Kbuild,Makefile,include} "$REPO"/*.[ch] "$OUT/install-src/"
-cp -a "$REPO"/tools/{install.sh,ntsync-top} "$OUT/install-src/tools/"
+cp -a "$REPO"/tools/{install.sh,ntsync-top,ntsync-check} "$OUT/install-src/tools/"
+cp -a "$REPO"/debian/ntsync-dkms.udev "$OUT/install-src/debian/"
 env "${leak[@]}" make -C "$OUT/install-src" KVER="$abi" DESTDIR="$OUT/install-root" install \
 	>"$OUT/install.log" 2>&1 || true
 user_module_bad install "$OUT/install-root/lib/modules/$abi/updates/ntsync.ko" >"$OUT/install.bad"
