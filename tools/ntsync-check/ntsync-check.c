@@ -890,17 +890,19 @@ static void check_module(void)
 			x->msg = fmt("no ntsync module is loaded: Secure Boot is on and %s is not "
 				     "signed, so the kernel refuses it ('Key was rejected by "
 				     "service')", mod.installed[0]);
-			set_fix(x, "sign it with a key the firmware trusts: install openssl, "
-				"rebuild it through DKMS (it signs with /var/lib/dkms/mok.pub), then enrol "
-				"that key once: sudo mokutil --import /var/lib/dkms/mok.pub, reboot, "
-				"'Enroll MOK'");
+			set_fix(x, "sign it with a key the firmware trusts: rebuild it through "
+				"a DKMS that signs (Debian 12 and later: /var/lib/dkms/mok.pub; Ubuntu: "
+				"/var/lib/shim-signed/mok/MOK.der), then enrol that key once: sudo "
+				"mokutil --import KEY, reboot, 'Enroll MOK' (README.md, 'Secure "
+				"Boot')");
 		} else {
 			x->msg = fmt("no ntsync module is loaded; Secure Boot is on: the kernel "
 				     "loads %s only if the key that signed it is enrolled",
 				     mod.installed[0]);
 			set_fix(x, "sudo modprobe ntsync; if it says 'Key was rejected by "
-				"service', enrol DKMS's key: sudo mokutil --import "
-				"/var/lib/dkms/mok.pub, reboot, 'Enroll MOK'");
+				"service', enrol DKMS's key (Debian: /var/lib/dkms/mok.pub; Ubuntu: "
+				"/var/lib/shim-signed/mok/MOK.der): sudo mokutil --import KEY, reboot, "
+				"'Enroll MOK'");
 		}
 	} else if (mod.on_demand && ours_installed) {
 		x->id = "module-on-demand";
@@ -959,8 +961,8 @@ static void detect_sandbox(void)
 static void sandbox_fix(struct finding *x)
 {
 	if (!strcmp(sandbox, "Flatpak"))
-		set_fix(x, "a Flatpak with flatpak/flatpak pull request #6546 (1.18.0, says "
-			"bottlesdevs/Bottles issue #4336) passes /dev/ntsync into every sandbox: "
+		set_fix(x, "Flatpak 1.18.0 and later pass /dev/ntsync into every sandbox "
+			"(flatpak/flatpak pull request #6546; Flatpak's NEWS, 1.17.4): "
 			"update Flatpak; with an older one, allow all devices: flatpak override "
 			"--user --device=all %s", sandbox_app[0] ? sandbox_app : "APP-ID");
 	else
@@ -1378,8 +1380,9 @@ static void check_server(int i)
 			w->pid, prefix_of(w), w->exe);
 		set_fix(x, "use a Wine or Proton built with ntsync (Wine 10.16 or later, compiled "
 			"against the linux/ntsync.h of Linux 6.14 or later: a distribution whose "
-			"linux-libc-dev is 6.14+, or this project's make install, which puts that "
-			"header in /usr/include); check a build with: ntsync-check --wine DIR");
+			"linux-libc-dev is 6.14+, or this project's ntsync-dev package or make "
+			"install, which provide that header); check a build with: ntsync-check "
+			"--wine DIR");
 		group_details(x, i);
 		return;
 	}
