@@ -14,6 +14,7 @@
 
 #define CROWD_THREADS		3000u
 #define CROWD_ENTRIES		(NTSYNC_MAX_WAIT_COUNT + 1)
+#define CROWD_STACK		(64 * 1024L)
 /* The driver lists at most this many waiters of an object. */
 #define FDINFO_MAX_WAITERS	128u
 /*
@@ -59,7 +60,7 @@ NT_TEST_TIMEOUT(fdinfo_thousands_of_waiters, 600)
 	struct crowd c = { .dev = self->dev };
 	char want[64];
 	const char *p;
-	long len;
+	long len, stack;
 
 	REQUIRE_FDINFO();
 	c.event = NEW_EVENT(self->dev, 1, 0);
@@ -67,9 +68,13 @@ NT_TEST_TIMEOUT(fdinfo_thousands_of_waiters, 600)
 		c.objs[i] = c.event;
 	threads = calloc(CROWD_THREADS, sizeof(*threads));
 	ASSERT_TRUE(threads != NULL);
-	/* Small stacks: 3000 default ones do not fit a 32-bit process. */
+	/*
+	 * Small stacks: 3000 default ones do not fit a 32-bit process.  Not
+	 * below the architecture's least (128 KiB on arm64).
+	 */
 	ASSERT_EQ(0, pthread_attr_init(&attr));
-	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 64 * 1024));
+	stack = sysconf(_SC_THREAD_STACK_MIN);
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, stack > CROWD_STACK ? stack : CROWD_STACK));
 	for (started = 0; started < CROWD_THREADS; started++) {
 		if (pthread_create(&threads[started], &attr, crowd_main, &c))
 			break;
