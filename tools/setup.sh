@@ -179,13 +179,16 @@ DEBS=("$DEBDIR/ntsync-dkms_${VER}_all.deb" "$DEBDIR/ntsync-tools_${VER}_$ARCH.de
       "$DEBDIR/ntsync-dev_${VER}_$ARCH.deb")
 
 # The dependencies: what make deb needs (dpkg-buildpackage, a compiler, debhelper, dh_dkms),
-# DKMS, and the running kernel's headers.  (Ubuntu 22.04's dkms carries dh_dkms itself.)
+# DKMS, and the running kernel's headers (its build tree).  (Ubuntu 22.04's dkms carries dh_dkms itself.)
 deps_wanted() {
 	echo build-essential
 	echo debhelper
 	if [ -n "$(candidate dh-dkms)" ] || installed dh-dkms; then echo dh-dkms; fi
 	echo dkms
-	echo "linux-headers-$KVER"
+	# (a kernel built by hand may have its build tree without that package)
+	if installed "linux-headers-$KVER" || [ ! -f "/lib/modules/$KVER/build/Makefile" ]; then
+		echo "linux-headers-$KVER"
+	fi
 	[ "$SB" != on ] || echo mokutil
 }
 
@@ -205,9 +208,10 @@ fi
 NOTFOUND=()
 for p in "${MISSING[@]}"; do [ -n "$(candidate "$p")" ] || NOTFOUND+=("$p"); done
 if printf '%s\n' "${NOTFOUND[@]}" | grep -qx "linux-headers-$KVER"; then
-	say "the headers of the running kernel ($KVER) are not installed and no longer in the archive"
+	say "the headers of the running kernel ($KVER) are not installed and not in the archive"
 	say "(linux-headers-$KVER has no candidate in apt-cache policy): the archive has moved on to a"
-	say "newer kernel.  Install it and boot it, then run this again:"
+	say "newer kernel (or this kernel is not the distribution's).  Install the newest and boot it,"
+	say "then run this again:"
 	say "  sudo apt-get update && sudo apt-get full-upgrade, reboot into the newest kernel"
 	say "nothing was changed"
 	exit 1
