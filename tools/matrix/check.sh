@@ -397,7 +397,7 @@ for extra in "${EXTRAS[@]}"; do
 			mkdir -p "$OUT/extra-$l"
 			step "$l chroot for tools/setup.sh" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
 			failed && continue
-			step "tools/setup.sh offline in the $l chroot: --dry-run, twice (the second changes nothing), --undo twice" \
+			step "tools/setup.sh offline in the $l chroot: headers gone, --dry-run, twice (the second changes nothing), --undo twice" \
 				"$OUT/setup-$l.log" setup_in_chroot "$l"
 			[ ! -e "$OUT/setup-$l.status" ] || show "$OUT/setup-$l.status"
 		done ;;
