@@ -179,7 +179,8 @@ DEBS=("$DEBDIR/ntsync-dkms_${VER}_all.deb" "$DEBDIR/ntsync-tools_${VER}_$ARCH.de
       "$DEBDIR/ntsync-dev_${VER}_$ARCH.deb")
 
 # The dependencies: what make deb needs (dpkg-buildpackage, a compiler, debhelper, dh_dkms),
-# DKMS, and the running kernel's headers (its build tree).  (Ubuntu 22.04's dkms carries dh_dkms itself.)
+# DKMS, and the running kernel's headers (its build tree).  (Ubuntu 22.04's dkms carries
+# dh_dkms itself.)
 deps_wanted() {
 	echo build-essential
 	echo debhelper
@@ -194,15 +195,19 @@ deps_wanted() {
 
 SB=off
 if [ -z "$NO_LOAD" ]; then SB=$(secure_boot); fi
-mapfile -t WANT < <(deps_wanted)
-MISSING=()
-for p in "${WANT[@]}"; do installed "$p" || MISSING+=("$p"); done
+# missing: MISSING, the packages of WANT that are not installed
+missing() {
+	mapfile -t WANT < <(deps_wanted)
+	MISSING=()
+	for p in "${WANT[@]}"; do installed "$p" || MISSING+=("$p"); done
+}
+missing
 
 # Refresh apt's lists only when the archive is needed, and go on with the old ones if it fails.
 if [ ${#MISSING[@]} != 0 ] && [ -z "$DRY" ] && [ "$(id -u)" = 0 ]; then
 	say "refreshing apt's package lists (apt-get update)"
 	apt-get update -qq || say "warning: apt-get update failed; going on with the lists there are"
-	mapfile -t WANT < <(deps_wanted)
+	missing
 fi
 
 NOTFOUND=()
