@@ -273,6 +273,24 @@ deb_in_chroot() {
 	rm -rf "$ovl"
 }
 
+# setup_in_chroot LANE: tools/setup.sh run twice and undone in an overlay of LANE's chroot without a
+# network (tools/matrix/chroot/setup): first, with the network, setup-fetch puts the dependencies'
+# packages into the overlay's apt cache; our packages come from the tree, built by setup.sh.  Its
+# lines for the report in OUT/setup-LANE.status.
+setup_in_chroot() {
+	local lane=$1 ovl=$OUT/setup-$1 abi ver
+	abi=$(kernel_abi "$CACHE/chroots/$lane")
+	ver=$(ntsync_version)
+	new_overlay "$ovl"
+	rm -rf "$ovl/xfer/src/build"
+	cp -a "$CACHE/kernels/$abi/modules/$abi" "$ovl/xfer/kernel-modules"
+	in_overlay "$CACHE/chroots/$lane" "$ovl" sh /xfer/src/tools/matrix/chroot/setup-fetch
+	unshare -m -n -- "$REPO/tools/matrix/in-overlay" "$CACHE/chroots/$lane" "$ovl" \
+		sh /xfer/src/tools/matrix/chroot/setup "$abi" "$ver"
+	cp "$ovl/xfer/status" "$OUT/setup-$lane.status"
+	rm -rf "$ovl"
+}
+
 # wine_in_chroot LANE: Wine's configure and its server's ntsync code against ntsync-dev in an
 # overlay of LANE's chroot (tools/matrix/chroot/wine-configure), from Wine's source tarball.
 WINE_TARBALL=${NTSYNC_WINE_TARBALL:-$(cd "$REPO/.." && pwd)/shared/wine/wine-11.10-tkg.tar.xz}
@@ -373,6 +391,16 @@ for extra in "${EXTRAS[@]}"; do
 				[ ! -e "$OUT/deb/$l.status" ] || show "$OUT/deb/$l.status"
 			done
 		fi ;;
+	setup)
+		# (not by default: tools/setup.sh, the one-command install, offline in each chroot)
+		for l in "${EXTRA_SUITES[@]}"; do
+			mkdir -p "$OUT/extra-$l"
+			step "$l chroot for tools/setup.sh" "$OUT/extra-$l/prepare.log" matrix_prepare "$l" "$OUT/extra-$l"
+			failed && continue
+			step "tools/setup.sh offline in the $l chroot: headers gone, --dry-run, twice (the second changes nothing), --undo twice" \
+				"$OUT/setup-$l.log" setup_in_chroot "$l"
+			[ ! -e "$OUT/setup-$l.status" ] || show "$OUT/setup-$l.status"
+		done ;;
 	wine)
 		# (not by default: Wine's configure takes minutes; the packages "deb" made, or made here)
 		l=trixie-backports
