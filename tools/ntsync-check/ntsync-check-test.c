@@ -107,6 +107,19 @@ static void become_user(void)
 		_exit(125);
 }
 
+/* A pipe in p, then fork(): the child's 0, or its pid. */
+static pid_t fork_piped(int p[2])
+{
+	pid_t pid;
+
+	if (pipe(p))
+		bail("pipe");
+	pid = fork();
+	if (pid < 0)
+		bail("fork");
+	return pid;
+}
+
 /*
  * ntsync-check ARGS as uid (USER, or 0): its standard output, malloc'ed,
  * and its exit status in *status.
@@ -117,13 +130,8 @@ static char *run_check(uid_t uid, int *status, const char *args)
 	size_t len = 0, cap = 0;
 	int p[2], st;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid = fork_piped(p);
 
-	if (pipe(p))
-		bail("pipe");
-	pid = fork();
-	if (pid < 0)
-		bail("fork");
 	if (!pid) {
 		dup2(p[1], 1);
 		close(p[0]);
@@ -162,13 +170,8 @@ static pid_t spawn(const char *path, const char *arg, const char *arg2, const ch
 {
 	char line[16] = "";
 	int p[2];
-	pid_t pid;
+	pid_t pid = fork_piped(p);
 
-	if (pipe(p))
-		bail("pipe");
-	pid = fork();
-	if (pid < 0)
-		bail("fork");
 	if (!pid) {
 		char env_prefix[128];
 		char *env[] = { "HOME=/tmp/home", "PATH=/bin", env_prefix, NULL };
