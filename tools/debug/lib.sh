@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # The debug lane's kernels: Debian's newest linux-source, configured as tinyconfig plus
-# debug.config plus FLAVOR.config (kasan or kcsan), built with the host's gcc and cached; and
-# the modules built against them.  Sourced after tools/vm/lib.sh, never run.
+# debug.config plus wine.config plus FLAVOR.config (kasan or kcsan), built with the host's gcc and
+# cached; and the modules built against them.  Sourced after tools/vm/lib.sh, never run (by
+# tools/debug/check.sh and tools/debug/wine-check.sh).
 #
 #   NTSYNC_DEBUG_SUITE  where linux-source comes from: a Debian suite reachable through the host's
 #                       mirror (default bookworm-backports: 6.12), or "host" for the newest
@@ -112,7 +113,7 @@ debug_kernel() {
 	src=$(extract_source "$tarball")
 	name=$(basename "$src")
 	obj=$DEBUG_CACHE/build/$name-$flavor
-	frags=("$DEBUG_DIR/debug.config" "$DEBUG_DIR/$flavor.config")
+	frags=("$DEBUG_DIR/debug.config" "$DEBUG_DIR/wine.config" "$DEBUG_DIR/$flavor.config")
 	id=$( { echo "$name"; cat "${frags[@]}"; gcc --version | head -n 1; } | sha256sum | cut -c1-16)
 	if [ -s "$obj/arch/x86/boot/bzImage" ] && [ -s "$obj/Module.symvers" ] &&
 	   [ "$(cat "$obj/.ntsync-ok" 2>/dev/null)" = "$id" ]; then
