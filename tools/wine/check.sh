@@ -259,6 +259,10 @@ finish() {
 	tap_end
 }
 
+# Library mode (NTSYNC_WINE_LIBRARY=1): sourced for the functions above, by
+# tools/debug/wine-check.sh.
+[ -z "${NTSYNC_WINE_LIBRARY:-}" ] || return 0
+
 # --- the run -----------------------------------------------------------------------------------
 
 LOG=$OUT/prepare.log
