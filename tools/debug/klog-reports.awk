@@ -31,8 +31,12 @@ function flush() {
 	if (line ~ /-+\[ cut here \]-+/ || line ~ /^=+$/ || line ~ /unreferenced object/ ||
 	    (title != "" && line ~ bad && line !~ /Call Trace/ && line !~ /^ /))
 		flush()
-	if (title == "" && line ~ bad)
+	if (title == "" && line ~ bad) {
+		# (what came before the title is other messages, but for the delimiter)
 		title = line
+		if (text !~ /^(-+\[ cut here \]-+|=+|kmemleak: unreferenced object.*)$/)
+			text = judged = ""
+	}
 	text = text (text == "" ? "" : "\n") line
 	# (the list of loaded modules names ntsync in every report while it is loaded)
 	if (line !~ /^Modules linked in:/)

@@ -50,13 +50,13 @@ debug_wine_image() {
 
 # klog_reports DIR: the reports of the guest's kernel log, from where guest-init loaded the
 # module on, and of kmemleak's scan, as klog-reports.awk prints them; their text in
-# DIR/reports.txt.
+# DIR/reports.txt.  (The root's dmesg colours its output on the serial port: the colours go.)
 klog_reports() {
 	local r=$1/results.log
 	{
-		sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$r" |
+		sed -n '/^@@dmesg-begin/,/^@@dmesg-end/p' "$r" | sed 's/\x1b\[[0-9;]*m//g' |
 			sed -n '/ntsync-lane: loading the module/,$p'
-		sed -n '/^@@kmemleak-begin/,/^@@kmemleak-end/{/^@@/d; s/^unreferenced object/kmemleak: &/; t; s/^/  /; p}' "$r"
+		sed -n '/^@@kmemleak-begin/,/^@@kmemleak-end/{/^@@/d; s/^/  /; s/^  unreferenced object/kmemleak: unreferenced object/; p}' "$r"
 	} | awk -v bad="$KLOG_BAD" -v blocks="$1/reports.txt" -f "$dbg/klog-reports.awk"
 }
 
