@@ -125,7 +125,7 @@ guest_lock
 for flavor in "${ready[@]}"; do
 	d=$OUT/$flavor
 	brc=0
-	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" || brc=$?
+	boot_disk "$d" 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 12 minutes)" || brc=$?
 	parse_runs "$flavor" "$d"
 	parse_wine "$flavor" "$d"
 	guest_finished "$flavor" "$d" "$brc"
