@@ -87,6 +87,17 @@ wine_image() {
 	cp -a "$OUT/src" "$dir/ovl/upper/tmp/ntsync-src"
 	cp "$OUT/bin/wine-bench.exe" "$lib/"
 	cp "$OUT/bin/ntsync-check" "$lib/"
+	# The Wine builds that cannot use ntsync (wine-none, wine-early: a wineserver each, which
+	# finds Wine's data under /usr/local/share) and the stand-in, for check_phase: in /opt, out
+	# of the way of the check's --wine /usr/local.
+	local b dst=$dir/ovl/upper/opt/ntsync-lane
+	for b in none early; do
+		[ ! -e "$SERVERS_OUT/$b/bin/wineserver" ] ||
+			install -D -m 755 "$SERVERS_OUT/$b/bin/wineserver" "$dst/wine-$b/bin/wineserver"
+	done
+	install -D -m 755 "$OUT/bin/ntsync-check-standin-string" "$dst/wine-standin/bin/wineserver"
+	install -D -m 755 "$OUT/bin/ntsync-check-standin-string" \
+		"$dst/wine-standin/lib/wine/x86_64-unix/ntdll.so"
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes "$lane")"
 		TESTS="$TESTS"
@@ -116,6 +127,13 @@ wine_built() {
 	wine_build
 	t=$(cat "$WINE_OUT/ok")
 	echo " ($WINE_OUT, a build of $t s)" >"$OUT/wine.log.note"
+}
+
+# servers_built: the cached builds of tools/wine/build-servers, built if missing.
+servers_built() {
+	wine_servers
+	grep -h '' "$SERVERS_OUT/early/header"
+	echo " ($SERVERS_OUT, a build of $(cat "$SERVERS_OUT/ok") s)" >"$OUT/servers.log.note"
 }
 
 # --- the guest's report ------------------------------------------------------------------------
@@ -270,9 +288,15 @@ failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
 bench_built=$STEP_RC
-# ntsync-check (static: it runs in each lane's root), asserted on this Wine as the user.
-step "ntsync-check built (static)" "$OUT/check-build.log" \
-	make -C "$OUT/src/tools/ntsync-check" OUTPUT="$OUT/bin" STATIC=1
+# The Wine builds that cannot use ntsync, beside this one in the guest: about a minute cold.
+step "Wine's server built without linux/ntsync.h and with Debian 13's early one: no ntsync code in either" \
+	"$OUT/servers.log" servers_built
+SERVERS_OUT=$CACHE/wine/servers-$(servers_key)
+# ntsync-check (static: it runs in each lane's root), asserted on this Wine as the user, and the
+# stand-in that merely names /dev/ntsync, which --wine must not take for a Wine with ntsync.
+step "ntsync-check and its stand-in Wine built (static)" "$OUT/check-build.log" \
+	make -C "$OUT/src/tools/ntsync-check" OUTPUT="$OUT/bin" STATIC=1 "$OUT/bin/ntsync-check" \
+	"$OUT/bin/ntsync-check-standin-string"
 check_built=$STEP_RC
 
 ready=()
