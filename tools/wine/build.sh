@@ -9,8 +9,10 @@
 #   $CACHE/wine/KEY/ok        written last; holds the build's time in seconds
 #
 # KEY is the sha256 of the tarball, the header, build-wine and wine-modules (which decide how
-# Wine is configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
-# Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
+# Wine is configured and built): a warm run reuses the build.  Then the builds that cannot use
+# ntsync (wine_servers, below: $CACHE/wine/servers-KEY).  Prints the directories $CACHE/wine/KEY
+# and $CACHE/wine/servers-KEY last.  Sourceable (wine_build, wine_servers; after tools/vm/lib.sh)
+# or runnable.
 set -euo pipefail
 WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/vm/lib.sh
