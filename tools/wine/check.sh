@@ -288,7 +288,7 @@ failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
 bench_built=$STEP_RC
-# The Wine builds that cannot use ntsync, beside this one in the guest: about a minute cold.
+# The Wine builds that cannot use ntsync, beside this one in the guest: 1 to 3 minutes cold.
 step "Wine's server built without linux/ntsync.h and with Debian 13's early one: no ntsync code in either" \
 	"$OUT/servers.log" servers_built
 SERVERS_OUT=$CACHE/wine/servers-$(servers_key)
