@@ -402,9 +402,9 @@ for extra in "${EXTRAS[@]}"; do
 			[ ! -e "$OUT/setup-$l.status" ] || show "$OUT/setup-$l.status"
 		done ;;
 	wine)
-		# (not by default: Wine's configure takes minutes a suite; the packages "deb" made, or
-		# made here.)  Each suite's own linux-libc-dev: none (bookworm), the early header
-		# (trixie-backports: Debian 13's), the complete one (sid).
+		# (not by default: Wine's configure takes a minute or more a suite; the packages
+		# "deb" made, or made here.)  Each suite's own linux-libc-dev: no header (bookworm),
+		# the early one (trixie-backports: Debian 13's), the complete one (sid).
 		if [ -z "$DEB_BUILT" ]; then
 			mkdir -p "$OUT/extra-bookworm"
 			step "bookworm chroot for the package" "$OUT/extra-bookworm/prepare.log" \
