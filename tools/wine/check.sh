@@ -188,7 +188,8 @@ parse_wine() {
 	return 0
 }
 
-# parse_guest LANE DIR (for boot_lanes): the tests' report, the benchmark's lines into DIR/bench.txt.
+# parse_guest LANE DIR (after the main boot): the tests' report, the benchmark's lines into
+# DIR/bench.txt.
 parse_guest() {
 	parse_wine "$@"
 	grep '^@@bench ' "$2/results.log" | cut -d' ' -f2- >"$2/bench.txt" || true
