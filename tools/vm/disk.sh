@@ -47,11 +47,12 @@ make_disk() {
 	rm -rf "$ovl"
 }
 
-# boot_disk DIR MEM INIT WHAT: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of memory and
-# DIR/disk.img as the root, INIT its PID 1; say how long it ran.  The status is boot's.
+# boot_disk DIR MEM INIT WHAT [APPEND]: boot (mode check) DIR/vmlinuz and DIR/initrd with MEM of
+# memory and DIR/disk.img as the root, INIT its PID 1, APPEND more kernel arguments; say how long
+# it ran.  The status is boot's.
 # shellcheck disable=SC2034  # (BOOT_*: boot's settings, tools/vm/lib.sh)
 boot_disk() {
-	local BOOT_MEM=$2 BOOT_APPEND="root=/dev/vda rw init=$3" t0=$SECONDS rc=0
+	local BOOT_MEM=$2 BOOT_APPEND="root=/dev/vda rw init=$3${5:+ $5}" t0=$SECONDS rc=0
 	local BOOT_QEMU=(-drive "file=$1/disk.img,format=raw,if=virtio,cache=unsafe")
 	say "$(basename "$1"): booting $(cat "$1/abi") $4"
 	boot "$1" check || rc=$?

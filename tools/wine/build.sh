@@ -9,8 +9,10 @@
 #   $CACHE/wine/KEY/ok        written last; holds the build's time in seconds
 #
 # KEY is the sha256 of the tarball, the header, build-wine and wine-modules (which decide how
-# Wine is configured and built): a warm run reuses the build.  Prints the directory $CACHE/wine/KEY last.
-# Sourceable (wine_build; after tools/vm/lib.sh) or runnable.
+# Wine is configured and built): a warm run reuses the build.  Then the builds that cannot use
+# ntsync (wine_servers, below: $CACHE/wine/servers-KEY).  Prints the directories $CACHE/wine/KEY
+# and $CACHE/wine/servers-KEY last.  Sourceable (wine_build, wine_servers; after tools/vm/lib.sh)
+# or runnable.
 set -euo pipefail
 WINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/vm/lib.sh
@@ -84,6 +86,72 @@ wine_build() {
 	say "Wine built in $t s: $WINE_OUT"
 }
 
+# The Wine builds that cannot use ntsync (tools/wine/build-servers): the same source configured
+# without linux/ntsync.h and with Debian 13's early header, only their servers built.  Cached as
+#
+#   $CACHE/wine/servers-KEY/{none,early}/bin/wineserver, .../config.h
+#   $CACHE/wine/servers-KEY/early/header   which linux-libc-dev the early header came from
+#   $CACHE/wine/servers-KEY/ok             written last; the build's time in seconds
+#
+# KEY: the sha256 of the tarball and build-servers.  The early header is taken at build time from
+# Debian 13's linux-libc-dev (apt-get download, with the mirror of the host's apt): the
+# repository holds no copy of it.
+EARLY_SUITE=trixie
+servers_key() {
+	cat "$WINE_TARBALL" "$WINE_DIR/build-servers" | sha256sum | cut -c1-16
+}
+
+# early_header DIR: linux/ntsync.h of $EARLY_SUITE's linux-libc-dev into DIR/include/linux, the
+# package's name and version into DIR/header.  In the Wine build chroot, with apt's lists of
+# that suite alone kept apart from the chroot's own.
+early_header() {
+	local out=$1 root=$CACHE/chroots/wine-build a=/tmp/early-apt h deb
+	local -a aptopt=(-o "Dir::Etc::SourceList=$a/sources.list" -o "Dir::Etc::SourceParts=$a/none"
+		      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache" -o Acquire::Languages=none)
+	rm -rf "$root$a"
+	mkdir -p "$root$a/lists/partial" "$root$a/cache/archives/partial" "$root$a/none" "$root$a/deb"
+	echo "deb $(debian_mirror) $EARLY_SUITE main" >"$root$a/sources.list"
+	quiet in_root "$root" apt-get "${aptopt[@]}" update
+	quiet in_root "$root" sh -c "cd $a/deb && apt-get ${aptopt[*]} download linux-libc-dev"
+	in_root "$root" sh -c "dpkg-deb -x $a/deb/linux-libc-dev_*.deb $a/x"
+	h=$(cd "$root$a/x" && find usr/include -path '*/linux/ntsync.h' | head -n 1)
+	[ -n "$h" ] || die "$EARLY_SUITE's linux-libc-dev has no linux/ntsync.h"
+	mkdir -p "$out/include/linux"
+	cp "$root$a/x/$h" "$out/include/linux/ntsync.h"
+	deb=$(echo "$root$a"/deb/linux-libc-dev_*.deb)
+	echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version) ($EARLY_SUITE), /$h" >"$out/header"
+	rm -rf "${root:?}$a"
+}
+
+# wine_servers: the cached builds for this key, built if missing (after wine_build: the full
+# build's wineserver shows the test of the machine code can find ntsync code).  Sets SERVERS_OUT.
+wine_servers() {
+	local key root=$CACHE/chroots/wine-build b t0 t
+	key=$(servers_key)
+	SERVERS_OUT=$CACHE/wine/servers-$key
+	[ -e "$SERVERS_OUT/ok" ] && return 0
+	wine_build_root
+	b=$root/build/servers-$key
+	rm -rf "$b"
+	mkdir -p "$b/src"
+	t0=$SECONDS
+	early_header "$b/early"
+	cp "$WINE_OUT/dest/usr/local/bin/wineserver" "$b/full-wineserver"
+	cp "$WINE_DIR/build-servers" "$b/"
+	tar -xJf "$WINE_TARBALL" -C "$b/src" --strip-components=1
+	say "building Wine's server without linux/ntsync.h and with the early one ($(cat "$b/early/header"))"
+	in_root "$root" bash "/build/servers-$key/build-servers" "/build/servers-$key"
+	t=$((SECONDS - t0))
+	rm -rf "$SERVERS_OUT.tmp"
+	mv "$b/out" "$SERVERS_OUT.tmp"
+	cp "$b/early/header" "$SERVERS_OUT.tmp/early/header"
+	echo "$t" >"$SERVERS_OUT.tmp/ok"
+	rm -rf "$SERVERS_OUT"
+	mv "$SERVERS_OUT.tmp" "$SERVERS_OUT"
+	rm -rf "$b"
+	say "Wine's server built twice in $t s (the early header included): $SERVERS_OUT"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
 	exec 4>&1
@@ -91,5 +159,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	LOG=$OUT/wine-build.log
 	: >"$LOG"
 	wine_build
+	wine_servers
 	echo "$WINE_OUT"
+	echo "$SERVERS_OUT"
 fi

@@ -3,11 +3,15 @@
 # make check-wine: a real Wine on /dev/ntsync, judged by Wine's own conformance tests.  Wine
 # (tools/wine/build.sh, cached) goes into a Debian root per lane with the suite's stock kernel;
 # this tree's module is installed there through DKMS, in an overlay written out as a disk image
-# that QEMU boots.  The guest (tools/wine/guest-init) runs Wine's tests with ours, with
+# that QEMU boots with the distribution's init (systemd), which starts the lane's unit
+# (tools/wine/ntsync-wine.service).  The guest (tools/wine/guest-init) checks the module's load on
+# the first open after that boot (tools/wine/guest-realboot), then runs Wine's tests with ours, with
 # server-side synchronization and, on 7.x, with the kernel's ntsync, then wine-bench.  The rule:
 # every failure with ours also fails with the kernel's ntsync (7.x), or with server-side
-# synchronization or both drivers on 7.x (6.1).  Prints TAP, the three-way table, the benchmark
-# table and "N passed, N failed".  Documentation/testing.rst describes the lane and its settings.
+# synchronization or both drivers on 7.x (6.1).  The same image then boots again for each of
+# BOOTS: make install, tools/setup.sh, the .deb, each installed by the boot before.  Prints TAP,
+# the three-way table, the benchmark table and "N passed, N failed".  Documentation/testing.rst
+# describes the lane and its settings.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$here/../.." && pwd)/build/wine}
@@ -26,8 +30,13 @@ BENCH_ROUNDS=${NTSYNC_WINE_BENCH_ROUNDS:-5}
 BENCH_SCALE=${NTSYNC_WINE_BENCH_SCALE:-1}
 TEST_TIMEOUT=${NTSYNC_WINE_TEST_TIMEOUT:-900}
 # What a lane's root has besides minbase: the stock kernel with its initramfs, DKMS and what it
-# needs, and what Wine's tests and the guest's checks use.
-ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools dkms make kmod procps)
+# needs, the distribution's init (systemd, udev), a C library's headers for make install's tools,
+# and what Wine's tests and the guest's checks use.
+ROOT_PKGS=(linux-image-amd64 linux-headers-amd64 initramfs-tools dkms make kmod procps
+	   systemd-sysv udev gcc libc6-dev)
+# The boots after the first, each after the previous one installed its install path
+# (tools/wine/guest-realboot): make install, tools/setup.sh (none of ours installed), the .deb.
+read -r -a BOOTS <<<"${NTSYNC_WINE_BOOTS-install setup deb}"
 declare -A SUMMARY=()   # SUMMARY[lane,mode,unit:test]: Wine's summary of a test, shortened
 
 lane_modes() {
@@ -54,19 +63,16 @@ mode_name() {
 # --- the lane's root: Debian with its stock kernel, DKMS and Wine -------------------------------
 
 # wine_root LANE: $CACHE/chroots/wine-LANE, a LANE chroot with ROOT_PKGS, the user wine and the
-# cached Wine build.  Its stamp holds the Wine build's key; it is updated once a day (a new kernel
-# comes with a new initrd) and whenever the Wine build changes.
+# cached Wine build.  Its stamp holds the Wine build's key and a digest of ROOT_PKGS; it is
+# updated once a day (a new kernel comes with a new initrd) and whenever either changes.
 wine_root() {
 	local key
-	key=$(wine_key)
+	key=$(wine_key)-$(echo "${ROOT_PKGS[*]}" | md5sum | cut -c 1-8)
 	disk_root "$CACHE/chroots/wine-$1" "$1" "$key" wine_finish "${ROOT_PKGS[@]}"
 }
 # wine_finish ROOT (disk_root's last step): the user wine and the Wine build in the root.
 wine_finish() {
 	local root=$1
-	# modules-load.d is read by kmod's init script, or by systemd-modules-load where kmod no
-	# longer ships that script.
-	[ -x "$root/etc/init.d/kmod" ] || root_install "$root" systemd
 	in_root "$root" id wine >/dev/null 2>&1 ||
 		quiet in_root "$root" useradd -m -u 1000 -s /bin/bash wine
 	# Wine, as its make install-lib put it under /usr/local, and its tests.
@@ -87,6 +93,17 @@ wine_image() {
 	cp -a "$OUT/src" "$dir/ovl/upper/tmp/ntsync-src"
 	cp "$OUT/bin/wine-bench.exe" "$lib/"
 	cp "$OUT/bin/ntsync-check" "$lib/"
+	# The Wine builds that cannot use ntsync (wine-none, wine-early: a wineserver each, which
+	# finds Wine's data under /usr/local/share) and the stand-in, for check_phase: in /opt, out
+	# of the way of the check's --wine /usr/local.
+	local b dst=$dir/ovl/upper/opt/ntsync-lane
+	for b in none early; do
+		[ ! -e "$SERVERS_OUT/$b/bin/wineserver" ] ||
+			install -D -m 755 "$SERVERS_OUT/$b/bin/wineserver" "$dst/wine-$b/bin/wineserver"
+	done
+	install -D -m 755 "$OUT/bin/ntsync-check-standin-string" "$dst/wine-standin/bin/wineserver"
+	install -D -m 755 "$OUT/bin/ntsync-check-standin-string" \
+		"$dst/wine-standin/lib/wine/x86_64-unix/ntdll.so"
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes "$lane")"
 		TESTS="$TESTS"
@@ -116,6 +133,13 @@ wine_built() {
 	wine_build
 	t=$(cat "$WINE_OUT/ok")
 	echo " ($WINE_OUT, a build of $t s)" >"$OUT/wine.log.note"
+}
+
+# servers_built: the cached builds of tools/wine/build-servers, built if missing.
+servers_built() {
+	wine_servers
+	grep -h '' "$SERVERS_OUT/early/header"
+	echo " ($SERVERS_OUT, a build of $(cat "$SERVERS_OUT/ok") s)" >"$OUT/servers.log.note"
 }
 
 # --- the guest's report ------------------------------------------------------------------------
@@ -164,7 +188,8 @@ parse_wine() {
 	return 0
 }
 
-# parse_guest LANE DIR (for boot_lanes): the tests' report, the benchmark's lines into DIR/bench.txt.
+# parse_guest LANE DIR (after the main boot): the tests' report, the benchmark's lines into
+# DIR/bench.txt.
 parse_guest() {
 	parse_wine "$@"
 	grep '^@@bench ' "$2/results.log" | cut -d' ' -f2- >"$2/bench.txt" || true
@@ -274,9 +299,15 @@ failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "wine-bench.exe built with mingw-w64" "$OUT/bench-build.log" build_bench
 bench_built=$STEP_RC
-# ntsync-check (static: it runs in each lane's root), asserted on this Wine as the user.
-step "ntsync-check built (static)" "$OUT/check-build.log" \
-	make -C "$OUT/src/tools/ntsync-check" OUTPUT="$OUT/bin" STATIC=1
+# The Wine builds that cannot use ntsync, beside this one in the guest: 1 to 3 minutes cold.
+step "Wine's server built without linux/ntsync.h and with Debian 13's early one: no ntsync code in either" \
+	"$OUT/servers.log" servers_built
+SERVERS_OUT=$CACHE/wine/servers-$(servers_key)
+# ntsync-check (static: it runs in each lane's root), asserted on this Wine as the user, and the
+# stand-in that merely names /dev/ntsync, which --wine must not take for a Wine with ntsync.
+step "ntsync-check and its stand-in Wine built (static)" "$OUT/check-build.log" \
+	make -C "$OUT/src/tools/ntsync-check" OUTPUT="$OUT/bin" STATIC=1 "$OUT/bin/ntsync-check" \
+	"$OUT/bin/ntsync-check-standin-string"
 check_built=$STEP_RC
 
 ready=()
@@ -292,7 +323,40 @@ for lane in "${LANES[@]}"; do
 	ready+=("$lane")
 done
 
-boot_lanes 3G /usr/local/lib/ntsync-wine/guest-init "with Wine (about 10 minutes)" "${ready[@]}"
+# boot_stage LANE STAGE NEXT: the lane's disk image booted once more, with STAGE and the stage of
+# the boot after it, NEXT ("none" for the last), on the kernel's command line
+# (tools/wine/guest-realboot); its report in $OUT/LANE/boot-STAGE.
+boot_stage() {
+	local lane=$1 st=$2 d=$OUT/$1/boot-$2 f brc=0
+	rm -rf "$d"
+	mkdir -p "$d"
+	for f in vmlinuz initrd disk.img abi; do ln -s "../$f" "$d/$f"; done
+	boot_disk "$d" 3G /sbin/init "($st boot)" "ntsync_stage=$st ntsync_next=$3" || brc=$?
+	parse_runs "$lane" "$d"
+	guest_end "$lane $st boot" "$d" "$brc"
+}
+
+# Each lane: the main boot (ntsync_stage=dkms: make dkms-install, Wine's tests), then BOOTS, each
+# once the boot before it said it installed what the next one needs ("@@next STAGE").
+guest_lock
+for lane in "${ready[@]}"; do
+	brc=0 prev=$OUT/$lane
+	boot_disk "$prev" 3G /sbin/init "with Wine (about 10 minutes)" "ntsync_stage=dkms ntsync_next=${BOOTS[0]:-none}" || brc=$?
+	parse_runs "$lane" "$prev"
+	parse_guest "$lane" "$prev"
+	guest_end "$lane" "$prev" "$brc"
+	for i in "${!BOOTS[@]}"; do
+		st=${BOOTS[$i]}
+		if [ -z "$prev" ] || ! grep -qx "@@next $st" "$prev/results.log"; then
+			result fail "$lane $st boot: not booted (the boot before it did not prepare it)"
+			prev=
+			continue
+		fi
+		boot_stage "$lane" "$st" "${BOOTS[$((i + 1))]:-none}"
+		prev=$OUT/$lane/boot-$st
+	done
+done
+exec 9>&-
 
 # The rule, once every lane has run.
 for lane in "${ready[@]}"; do

@@ -387,7 +387,9 @@ NT_TEST(wake_alert)
 	objs[0] = sem;
 
 	START_ANY(&w1, self->dev, objs, 1, 1, alert, FOREVER);
+	/* WAIT_ANY queues on its objects in turn: the alert is the last. */
 	wait_for_waiters(sem, 1);
+	wait_for_waiters(alert, 1);
 	EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_SET, NULL));
 	CHECK_EVENT(alert, 0, 0);
 	JOIN(&w1);
@@ -397,6 +399,7 @@ NT_TEST(wake_alert)
 	objs[1] = NEW_SEM(self->dev, 1, 1);
 	START_ALL(&w2, self->dev, objs, 2, 1, alert, FOREVER);
 	wait_for_waiters(sem, 1);
+	wait_for_waiters(alert, 1);
 	EXPECT_OK(event_op(alert, NTSYNC_IOC_EVENT_PULSE, NULL));
 	CHECK_EVENT(alert, 0, 0);
 	JOIN(&w2);
