@@ -10,17 +10,29 @@
 # (tools/debug/wine-end), is split into reports (tools/debug/klog-reports.awk): one whose stack
 # or subject involves ntsync fails; one elsewhere is listed.  Prints TAP, the table of Wine's
 # results per kernel and mode, and "N passed, N failed".  Documentation/testing.rst describes it.
+# On the KASAN kernel the same boot then runs the soak (tools/debug/wine-soak: Wine's tests in
+# several prefixes at once, alternating ours and server-side, beside the fuzzer's stress mode and
+# ntsync-top's fdinfo reads, NTSYNC_SOAK_SECONDS) and Wine's tests under failslab
+# (tools/debug/wine-failslab, NTSYNC_WINE_FAILSLAB: the interval, 0 for none).  A failure with
+# ours in the soak counts against us unless the same check also failed server-side in this boot
+# (in the soak, under the same load, or in the plain run) or is an every-driver failure.
 set -euo pipefail
 dbg=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$dbg/../.." && pwd)/build/debug-wine}
-export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-2400}
+read -r -a LANES <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
+declare -A NTSYNC_REPORTS=()   # per kernel: the kernel log's reports that involve ntsync
+SOAK_ROWS=() FAILSLAB_ROWS=()
+SOAK_SECONDS=${NTSYNC_SOAK_SECONDS:-900}
+SOAK_PREFIXES=${NTSYNC_SOAK_PREFIXES:-2}
+FAILSLAB_INTERVAL=${NTSYNC_WINE_FAILSLAB:-7}
+# (the soak ends with the round it is in: a round takes up to a quarter of an hour under KASAN)
+export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-$((2400 + SOAK_SECONDS + 1800))}
 # The Wine lane's functions, without its run.
 # shellcheck source=tools/wine/check.sh
 NTSYNC_WINE_LIBRARY=1 . "$dbg/../wine/check.sh"
 # shellcheck source=tools/debug/lib.sh
 . "$dbg/lib.sh"
 
-read -r -a LANES <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
 # One boot per kernel runs both modes: Wine's timing checks fail alike in both on a slow kernel.
 lane_modes() { echo ours server; }
 
@@ -35,6 +47,7 @@ debug_wine_image() {
 	mkdir -p "$lib" "$up/tmp/kfiles"
 	cp -a "$OUT/src" "$up/tmp/ntsync-src"
 	cp "$dir/ntsync-debug.ko" "$up/tmp/"
+	cp "$OUT/bin/ntsync-fuzz" "$OUT/bin/ntsync-top" "$lib/"
 	cp "$obj"/modules.order "$obj"/modules.builtin "$obj"/modules.builtin.modinfo "$up/tmp/kfiles/"
 	cat >"$lib/config" <<-EOF
 		MODES="$(lane_modes)"
@@ -43,6 +56,12 @@ debug_wine_image() {
 		BENCH_ROUNDS=0
 		BENCH_SCALE=1
 		END_HOOK=/usr/local/lib/ntsync-wine/wine-end
+	EOF
+	# The soak and failslab on the KASAN kernel (kmemleak is on both).
+	[ "$1" != kasan ] || cat >>"$lib/config" <<-EOF
+		SOAK_SECONDS=$SOAK_SECONDS
+		SOAK_PREFIXES=$SOAK_PREFIXES
+		FAILSLAB_INTERVAL=$FAILSLAB_INTERVAL
 	EOF
 	make_disk "$root" "$dir" wine-root 1536 bash /tmp/ntsync-src/tools/debug/wine-root-setup \
 		/tmp/ntsync-src "$(cat "$dir/abi")" /tmp/ntsync-debug.ko /tmp/kfiles
@@ -71,6 +90,7 @@ judge_klog() {
 	reps=$(klog_reports "$dir")
 	ours=$(grep '^ntsync' <<<"$reps" | cut -f 2- || true)
 	others=$(grep '^other' <<<"$reps" | cut -f 2- || true)
+	NTSYNC_REPORTS[$p]=$(grep -c . <<<"$ours" || true)
 	if [ -z "$ours" ]; then
 		result ok "$p: kernel log: no report involves ntsync ($(grep -c . <<<"$others" || true) elsewhere)"
 	else
@@ -84,8 +104,78 @@ $(awk '/^@@report ntsync / { on = 1; n++ } /^@@report other / { on = 0 } on && n
 	done <<<"$others"
 }
 
+# soak_tools: the fuzzer and ntsync-top for the soak, static (the root's C library is older
+# than the host's).
+soak_tools() {
+	make -C "$OUT/src/tools/fuzz" OUTPUT="$OUT/bin" "$OUT/bin/ntsync-fuzz"
+	make -C "$OUT/src/tools/ntsync-top" OUTPUT="$OUT/bin" STATIC=1
+}
+
+# soak_value DIR KEY: the guest's "@@soak KEY VALUE" (0 if it never said).
+soak_value() {
+	local v
+	v=$(sed -n "s/^@@soak $2 \([0-9]*\)\r*$/\1/p" "$1/results.log" | tail -n 1)
+	echo "${v:-0}"
+}
+# runs DIR MODE: how many of Wine's tests ran in MODE.
+runs() { grep -c "^@@wine-end $2 " "$1/results.log" || true; }
+
+# subset FLAVOR DIR MODE NAME REFERENCE...: every failure of MODE is in a REFERENCE (files of
+# "UNIT:TEST FILE:LINE" lines, "UNIT:TEST incomplete" for a run its timeout ended).
+subset() {
+	local p=$1 dir=$2 m=$3 name=$4 extra k
+	shift 4
+	if [ ! -e "$dir/fails-$m" ]; then
+		result fail "$p: $name (no test ran in mode $m)"
+		return
+	fi
+	extra=$(sort -u "$@" | comm -23 "$dir/fails-$m" -)
+	if [ -z "$extra" ]; then
+		result ok "$p: $name ($(wc -l <"$dir/fails-$m") failure lines)"
+	else
+		result fail "$p: $name" "$(while IFS= read -r k; do
+			echo "only with ours: ${k%% *}: $(first_failure "$dir" "$m" "$k")"; done <<<"$extra")"
+	fi
+}
+
+# judge_soak FLAVOR DIR: the soak's rule and counts, and those of failslab (if they ran).
+judge_soak() {
+	local p=$1 dir=$2 ours server r every=$OUT/every-driver-failures
+	ours=$(runs "$dir" soak-ours) server=$(runs "$dir" soak-server)
+	if [ "$ours" != 0 ] || [ "$server" != 0 ]; then
+		if [ "$ours" -gt 0 ] && [ "$server" -gt 0 ]; then r=ok; else r=fail; fi
+		result $r "$p: soak: Wine's tests ran with ours ($ours runs) and server-side ($server runs)"
+		subset "$p" "$dir" soak-ours "soak: every Wine failure with ours also failed server-side in this boot (soak or plain run) or is an every-driver failure" \
+			"$dir/fails-soak-server" "$dir/fails-server" "$every"
+		SOAK_ROWS+=("| $p | $SOAK_SECONDS s, $(soak_value "$dir" rounds) rounds, $SOAK_PREFIXES prefixes | $ours | $server | $(soak_value "$dir" fdinfo-reads) ($(soak_value "$dir" fdinfo-reads-wine-ours) of Wine's) | $(soak_value "$dir" fuzzer-calls) | ${NTSYNC_REPORTS[$p]:-no log} |")
+	fi
+	[ -e "$dir/fails-failslab" ] || return 0
+	subset "$p" "$dir" failslab-after "failslab: afterwards, the same prefix's failures all also fail server-side or with every driver" \
+		"$dir/fails-soak-server" "$dir/fails-server" "$every"
+	FAILSLAB_ROWS+=("| $p | every ${FAILSLAB_INTERVAL}th | $(soak_value "$dir" failslab-enomem) | $(cat "$dir"/failslab-*.log | grep -cE 'Test failed|Test succeeded inside todo' || true) | $(cat "$dir"/failslab-after-*.log | grep -cE 'Test failed|Test succeeded inside todo' || true) | ${NTSYNC_REPORTS[$p]:-no log} |")
+}
+
+soak_tables() {
+	local r
+	if [ "${#SOAK_ROWS[@]}" -gt 0 ]; then
+		echo "#"
+		echo "# The soak: Wine's test runs per mode, fdinfo reads (descriptors read by ntsync-top --json), fuzzer calls, ntsync kernel reports"
+		echo "# | kernel | soak | Wine runs, ours | Wine runs, server-side | fdinfo reads | fuzzer calls | ntsync reports |"
+		echo "# |---|---|---|---|---|---|---|"
+		for r in "${SOAK_ROWS[@]}"; do echo "# $r"; done
+	fi
+	if [ "${#FAILSLAB_ROWS[@]}" -gt 0 ]; then
+		echo "#"
+		echo "# Wine's tests under failslab: ENOMEMs injected, Wine check lines failed with and after injection, ntsync kernel reports (kmemleak's included)"
+		echo "# | kernel | failslab | ENOMEMs | failed checks | failed checks after | ntsync reports |"
+		echo "# |---|---|---|---|---|---|"
+		for r in "${FAILSLAB_ROWS[@]}"; do echo "# $r"; done
+	fi
+}
+
 finish() {
 	three_way_table
+	soak_tables
 	tap_end
 }
 
@@ -102,6 +192,8 @@ step "Wine built against our linux/ntsync.h (HAVE_LINUX_NTSYNC_H)" "$OUT/wine.lo
 failed && stop
 WINE_OUT=$CACHE/wine/$(wine_key)
 step "bookworm: the Wine lane's root with Wine" "$OUT/root.log" wine_root bookworm
+failed && stop
+step "the fuzzer and ntsync-top, static, for the soak" "$OUT/tools.log" soak_tools
 failed && stop
 
 ready=()
@@ -134,6 +226,7 @@ for flavor in "${ready[@]}"; do
 	touch "$d/fails-server"
 	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
 	rule "$flavor" "$d" "$d/fails-server" "$OUT/every-driver-failures"
+	judge_soak "$flavor" "$d"
 done
 exec 9>&-
 finish

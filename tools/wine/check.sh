@@ -57,6 +57,7 @@ mode_name() {
 	ours)   echo "ours" ;;
 	kernel) echo "kernel's ntsync" ;;
 	server) echo "server-side" ;;
+	*)      echo "$1" ;;
 	esac
 }
 
