@@ -19,9 +19,6 @@
 set -euo pipefail
 dbg=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$dbg/../.." && pwd)/build/debug-wine}
-read -r -a LANES <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
-declare -A NTSYNC_REPORTS=()   # per kernel: the kernel log's reports that involve ntsync
-SOAK_ROWS=() FAILSLAB_ROWS=()
 SOAK_SECONDS=${NTSYNC_SOAK_SECONDS:-900}
 SOAK_PREFIXES=${NTSYNC_SOAK_PREFIXES:-2}
 FAILSLAB_INTERVAL=${NTSYNC_WINE_FAILSLAB:-7}
@@ -33,6 +30,9 @@ NTSYNC_WINE_LIBRARY=1 . "$dbg/../wine/check.sh"
 # shellcheck source=tools/debug/lib.sh
 . "$dbg/lib.sh"
 
+read -r -a LANES <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
+declare -A NTSYNC_REPORTS=()   # per kernel: the kernel log's reports that involve ntsync
+SOAK_ROWS=() FAILSLAB_ROWS=()
 # One boot per kernel runs both modes: Wine's timing checks fail alike in both on a slow kernel.
 lane_modes() { echo ours server; }
 
