@@ -10,12 +10,13 @@
 # (tools/debug/wine-end), is split into reports (tools/debug/klog-reports.awk): one whose stack
 # or subject involves ntsync fails; one elsewhere is listed.  Prints TAP, the table of Wine's
 # results per kernel and mode, and "N passed, N failed".  Documentation/testing.rst describes it.
-# On the KASAN kernel the same boot then runs the soak (tools/debug/wine-soak: Wine's tests in
-# several prefixes at once, alternating ours and server-side, beside the fuzzer's stress mode and
-# ntsync-top's fdinfo reads, NTSYNC_SOAK_SECONDS) and Wine's tests under failslab
+# The same boot then runs the soak (tools/debug/wine-soak: Wine's tests in several prefixes at
+# once, alternating ours and server-side, beside the fuzzer's stress mode and ntsync-top's fdinfo
+# reads, NTSYNC_SOAK_SECONDS) and, on the KASAN kernel, Wine's tests under failslab
 # (tools/debug/wine-failslab, NTSYNC_WINE_FAILSLAB: the interval, 0 for none).  A failure with
-# ours in the soak counts against us unless the same check also failed server-side in this boot
-# (in the soak, under the same load, or in the plain run) or is an every-driver failure.
+# ours, in the plain run or the soak, counts against us unless the same check also failed
+# server-side in this boot (in the soak, under the same load, or in the plain run) or is an
+# every-driver failure.
 set -euo pipefail
 dbg=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$dbg/../.." && pwd)/build/debug-wine}
@@ -57,12 +58,12 @@ debug_wine_image() {
 		BENCH_SCALE=1
 		END_HOOK=/usr/local/lib/ntsync-wine/wine-end
 	EOF
-	# The soak and failslab on the KASAN kernel (kmemleak is on both).
-	[ "$1" != kasan ] || cat >>"$lib/config" <<-EOF
+	# The soak on each kernel, failslab on the KASAN one (kmemleak is on both).
+	cat >>"$lib/config" <<-EOF
 		SOAK_SECONDS=$SOAK_SECONDS
 		SOAK_PREFIXES=$SOAK_PREFIXES
-		FAILSLAB_INTERVAL=$FAILSLAB_INTERVAL
 	EOF
+	[ "$1" != kasan ] || echo "FAILSLAB_INTERVAL=$FAILSLAB_INTERVAL" >>"$lib/config"
 	make_disk "$root" "$dir" wine-root 1536 bash /tmp/ntsync-src/tools/debug/wine-root-setup \
 		/tmp/ntsync-src "$(cat "$dir/abi")" /tmp/ntsync-debug.ko /tmp/kfiles
 }
@@ -223,9 +224,9 @@ for flavor in "${ready[@]}"; do
 	guest_finished "$flavor" "$d" "$brc"
 	judge_klog "$flavor" "$d"
 	grep -v '^#' "$REPO/tools/wine/every-driver-failures" >"$OUT/every-driver-failures"
-	touch "$d/fails-server"
-	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
-	rule "$flavor" "$d" "$d/fails-server" "$OUT/every-driver-failures"
+	touch "$d/fails-server" "$d/fails-soak-server"
+	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot (its plain run or its soak) or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
+	rule "$flavor" "$d" "$d/fails-server" "$d/fails-soak-server" "$OUT/every-driver-failures"
 	judge_soak "$flavor" "$d"
 done
 exec 9>&-
