@@ -35,7 +35,10 @@ read -r -a LANES <<<"${NTSYNC_DEBUG_FLAVORS:-kasan kcsan}"
 declare -A NTSYNC_REPORTS=()   # per kernel: the kernel log's reports that involve ntsync
 SOAK_ROWS=() FAILSLAB_ROWS=()
 # One boot per kernel runs both modes: Wine's timing checks fail alike in both on a slow kernel.
-lane_modes() { echo ours server; }
+# NTSYNC_DEBUG_WINE_PLAIN=0 (CI's form) leaves out the plain run: the soak's rounds run the tests
+# in both modes.
+PLAIN=${NTSYNC_DEBUG_WINE_PLAIN:-1}
+lane_modes() { [ "$PLAIN" = 0 ] || echo ours server; }
 
 # debug_wine_image FLAVOR DIR: DIR/disk.img, the Wine lane's bookworm root with DIR/ntsync-debug.ko
 # installed as the debug kernel's module (tools/debug/wine-root-setup) and guest-init's config;
@@ -139,13 +142,28 @@ subset() {
 	fi
 }
 
+# summaries DIR MODE: the tests ("UNIT:TEST") that ran to Wine's summary in MODE at least once.
+summaries() {
+	awk -v m="$2" '$1 == "@@wine-begin" { cur = ($2 == m) ? $3 ":" $4 : ""; seen = 0; next }
+		cur != "" && $1 == "@@out" && / tests executed / { seen = 1 }
+		cur != "" && $1 == "@@wine-end" && seen && $5 != 124 && $5 != 137 { ok[cur] = 1 }
+		END { for (t in ok) print t }' "$1/results.log"
+}
+
 # judge_soak FLAVOR DIR: the soak's rule and counts, and those of failslab (if they ran).
 judge_soak() {
-	local p=$1 dir=$2 ours server r every=$OUT/every-driver-failures
+	local p=$1 dir=$2 ours server r t missing every=$OUT/every-driver-failures
 	ours=$(runs "$dir" soak-ours) server=$(runs "$dir" soak-server)
 	if [ "$ours" != 0 ] || [ "$server" != 0 ]; then
 		if [ "$ours" -gt 0 ] && [ "$server" -gt 0 ]; then r=ok; else r=fail; fi
 		result $r "$p: soak: Wine's tests ran with ours ($ours runs) and server-side ($server runs)"
+		missing=
+		for t in $TESTS; do
+			summaries "$dir" soak-ours | grep -qxF "$t" || missing+=" $t"
+		done
+		if [ -z "$missing" ]; then r=ok; else r=fail; fi
+		result $r "$p: soak: every Wine test ran to its summary with ours at least once" \
+			"${missing:+never:$missing}"
 		subset "$p" "$dir" soak-ours "soak: every Wine failure with ours also failed server-side in this boot (soak or plain run) or is an every-driver failure" \
 			"$dir/fails-soak-server" "$dir/fails-server" "$every"
 		SOAK_ROWS+=("| $p | $SOAK_SECONDS s, $(soak_value "$dir" rounds) rounds, $SOAK_PREFIXES prefixes | $ours | $server | $(soak_value "$dir" fdinfo-reads) ($(soak_value "$dir" fdinfo-reads-wine-ours) of Wine's) | $(soak_value "$dir" fuzzer-calls) | ${NTSYNC_REPORTS[$p]:-no log} |")
@@ -175,7 +193,7 @@ soak_tables() {
 }
 
 finish() {
-	three_way_table
+	[ "$PLAIN" = 0 ] || three_way_table
 	soak_tables
 	tap_end
 }
@@ -225,9 +243,10 @@ for flavor in "${ready[@]}"; do
 	judge_klog "$flavor" "$d"
 	grep -v '^#' "$REPO/tools/wine/every-driver-failures" >"$OUT/every-driver-failures"
 	touch "$d/fails-server" "$d/fails-soak-server"
+	judge_soak "$flavor" "$d"
+	[ "$PLAIN" != 0 ] || continue
 	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot (its plain run or its soak) or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
 	rule "$flavor" "$d" "$d/fails-server" "$d/fails-soak-server" "$OUT/every-driver-failures"
-	judge_soak "$flavor" "$d"
 done
 exec 9>&-
 finish
