@@ -25,7 +25,9 @@ export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-3600}
 [ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
 
 read -r -a LANES <<<"${NTSYNC_WINE_LANES:-bookworm sid}"
+# (spaces or commas between them)
 TESTS=${NTSYNC_WINE_TESTS:-ntdll:sync ntdll:om kernel32:sync kernel32:thread}
+TESTS=${TESTS//,/ }
 BENCH_ROUNDS=${NTSYNC_WINE_BENCH_ROUNDS:-5}
 BENCH_SCALE=${NTSYNC_WINE_BENCH_SCALE:-1}
 TEST_TIMEOUT=${NTSYNC_WINE_TEST_TIMEOUT:-900}
