@@ -124,24 +124,6 @@ soak_value() {
 # runs DIR MODE: how many of Wine's tests ran in MODE.
 runs() { grep -c "^@@wine-end $2 " "$1/results.log" || true; }
 
-# subset FLAVOR DIR MODE NAME REFERENCE...: every failure of MODE is in a REFERENCE (files of
-# "UNIT:TEST FILE:LINE" lines, "UNIT:TEST incomplete" for a run its timeout ended).
-subset() {
-	local p=$1 dir=$2 m=$3 name=$4 extra k
-	shift 4
-	if [ ! -e "$dir/fails-$m" ]; then
-		result fail "$p: $name (no test ran in mode $m)"
-		return
-	fi
-	extra=$(sort -u "$@" | comm -23 "$dir/fails-$m" -)
-	if [ -z "$extra" ]; then
-		result ok "$p: $name ($(wc -l <"$dir/fails-$m") failure lines)"
-	else
-		result fail "$p: $name" "$(while IFS= read -r k; do
-			echo "only with ours: ${k%% *}: $(first_failure "$dir" "$m" "$k")"; done <<<"$extra")"
-	fi
-}
-
 # summaries DIR MODE: the tests ("UNIT:TEST") that ran to Wine's summary in MODE at least once.
 summaries() {
 	awk -v m="$2" '$1 == "@@wine-begin" { cur = ($2 == m) ? $3 ":" $4 : ""; seen = 0; next }
