@@ -127,6 +127,12 @@ check-debug:
 	@bash tools/debug/check.sh
 .PHONY: check-debug
 
+# Wine's own tests with ours and server-side on those debug kernels, booted with the Wine lane's
+# root; no report involving ntsync in their kernel logs; see tools/debug/wine-check.sh.
+check-debug-wine:
+	@bash tools/debug/wine-check.sh
+.PHONY: check-debug-wine
+
 # checkpatch --strict, sparse and W=1 on the driver (also part of make check).
 lint:
 	@bash tools/lint.sh

@@ -47,40 +47,6 @@ build_tools() {
 	done
 }
 
-# build_modules DIR: DIR/ntsync.ko as make, DKMS and the .deb build it, which must hold no test
-# code even on this kernel with KUnit, and DIR/ntsync-debug.ko with NTSYNC_DEBUG=1 (the KUnit
-# suite and the wake-invariant check), which every step after the first runs.
-build_modules() {
-	local dir=$1 deps
-	build_module "$dir" NTSYNC_DEBUG=1
-	mv "$dir/ntsync.ko" "$dir/ntsync-debug.ko"
-	strings "$dir/ntsync-debug.ko" | grep 'wake invariant' >/dev/null ||
-		die "the NTSYNC_DEBUG=1 build has no wake-invariant check"
-	build_module "$dir"
-	deps=$(modinfo -F depends "$dir/ntsync.ko")
-	case ,$deps, in *,kunit,*) die "the module users get depends on kunit ($deps)" ;; esac
-	if strings "$dir/ntsync.ko" | grep -E 'kunit|wake invariant'; then
-		die "the module users get holds test code"
-	fi
-	echo "; the module users get: depends '${deps}', no KUnit or invariant check" >"$dir/module.log.note"
-}
-
-# prepare_debug FLAVOR DIR: the debug kernel, in the shape build_module and boot expect.
-prepare_debug() {
-	local flavor=$1 dir=$2 obj start
-	start=$(date +%s)
-	obj=$(debug_kernel "$flavor")
-	echo / >"$dir/root"
-	cat "$obj/include/config/kernel.release" >"$dir/abi"
-	echo "$obj" >"$dir/kdir"
-	ln -sfn "$obj/arch/x86/boot/bzImage" "$dir/vmlinuz"
-	if [ "$(stat -c %Y "$obj/build-seconds")" -ge "$start" ]; then
-		echo " ($(cat "$dir/abi"), built in $(cat "$obj/build-seconds") s)" >"$dir/prepare.log.note"
-	else
-		echo " ($(cat "$dir/abi"), cached)" >"$dir/prepare.log.note"
-	fi
-}
-
 # payload FLAVOR DIR: make_initrd's payload: the fuzzer, the NTSYNC_DEBUG=1 module and the steps
 # of tools/debug/guest-steps in order, each "=NAME guest-steps STEP ARGS"; the kasan kernel's
 # leaks-before-unload runs while the module is loaded, so that its leak backtraces have symbols.

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # The debug lane's kernels: Debian's newest linux-source, configured as tinyconfig plus
-# debug.config plus FLAVOR.config (kasan or kcsan), built with the host's gcc and cached.
-# Sourced after tools/vm/lib.sh, never run.
+# debug.config plus wine.config plus FLAVOR.config (kasan or kcsan), built with the host's gcc and
+# cached; and the modules built against them.  Sourced after tools/vm/lib.sh, never run (by
+# tools/debug/check.sh and tools/debug/wine-check.sh).
 #
 #   NTSYNC_DEBUG_SUITE  where linux-source comes from: a Debian suite reachable through the host's
 #                       mirror (default bookworm-backports: 6.12), or "host" for the newest
@@ -112,7 +113,7 @@ debug_kernel() {
 	src=$(extract_source "$tarball")
 	name=$(basename "$src")
 	obj=$DEBUG_CACHE/build/$name-$flavor
-	frags=("$DEBUG_DIR/debug.config" "$DEBUG_DIR/$flavor.config")
+	frags=("$DEBUG_DIR/debug.config" "$DEBUG_DIR/wine.config" "$DEBUG_DIR/$flavor.config")
 	id=$( { echo "$name"; cat "${frags[@]}"; gcc --version | head -n 1; } | sha256sum | cut -c1-16)
 	if [ -s "$obj/arch/x86/boot/bzImage" ] && [ -s "$obj/Module.symvers" ] &&
 	   [ "$(cat "$obj/.ntsync-ok" 2>/dev/null)" = "$id" ]; then
@@ -143,4 +144,38 @@ debug_kernel() {
 	say "built the $flavor kernel in $(cat "$obj/build-seconds") s"
 	echo "$id" >"$obj/.ntsync-ok"
 	echo "$obj"
+}
+
+# build_modules DIR: DIR/ntsync.ko as make, DKMS and the .deb build it, which must hold no test
+# code even on this kernel with KUnit, and DIR/ntsync-debug.ko with NTSYNC_DEBUG=1 (the KUnit
+# suite and the wake-invariant check), which every step after the first runs.
+build_modules() {
+	local dir=$1 deps
+	build_module "$dir" NTSYNC_DEBUG=1
+	mv "$dir/ntsync.ko" "$dir/ntsync-debug.ko"
+	strings "$dir/ntsync-debug.ko" | grep 'wake invariant' >/dev/null ||
+		die "the NTSYNC_DEBUG=1 build has no wake-invariant check"
+	build_module "$dir"
+	deps=$(modinfo -F depends "$dir/ntsync.ko")
+	case ,$deps, in *,kunit,*) die "the module users get depends on kunit ($deps)" ;; esac
+	if strings "$dir/ntsync.ko" | grep -E 'kunit|wake invariant'; then
+		die "the module users get holds test code"
+	fi
+	echo "; the module users get: depends '${deps}', no KUnit or invariant check" >"$dir/module.log.note"
+}
+
+# prepare_debug FLAVOR DIR: the debug kernel, in the shape build_module and boot expect.
+prepare_debug() {
+	local flavor=$1 dir=$2 obj start
+	start=$(date +%s)
+	obj=$(debug_kernel "$flavor")
+	echo / >"$dir/root"
+	cat "$obj/include/config/kernel.release" >"$dir/abi"
+	echo "$obj" >"$dir/kdir"
+	ln -sfn "$obj/arch/x86/boot/bzImage" "$dir/vmlinuz"
+	if [ "$(stat -c %Y "$obj/build-seconds")" -ge "$start" ]; then
+		echo " ($(cat "$dir/abi"), built in $(cat "$obj/build-seconds") s)" >"$dir/prepare.log.note"
+	else
+		echo " ($(cat "$dir/abi"), cached)" >"$dir/prepare.log.note"
+	fi
 }

@@ -477,8 +477,9 @@ make_initrd() {
 	rm -rf "$st"
 }
 
-# boot DIR MODE: boot DIR/vmlinuz with DIR/initrd.  The console (kernel and live program
-# output) goes to DIR/console.log; with MODE demo the payload's output also to the terminal.
+# boot DIR MODE: boot DIR/vmlinuz with DIR/initrd (if there is one).  The console (kernel and
+# live program output) goes to DIR/console.log; with MODE demo the payload's output also to the
+# terminal.
 # /init writes its clean report to a second serial port, DIR/results.log.  Returns the status
 # of timeout (124: the guest did not end in time).  In check mode a guest whose kernel died
 # before /init loaded the module (died_before_init) boots once more.  A lane may set BOOT_MEM (default 2G),
@@ -500,10 +501,13 @@ boot() {
 		sys=(qemu-system-x86_64) con=ttyS0
 		report=(-serial "file:$dir/results.log") ;;
 	esac
+	# (a kernel that mounts its root itself boots without DIR/initrd)
+	local initrd=()
+	[ ! -e "$dir/initrd" ] || initrd=(-initrd "$dir/initrd")
 	local cmd=(timeout --foreground -k 10 "$TIMEOUT" "${sys[@]}" -accel tcg -smp 2
 		   -m "$BOOT_MEM" "${BOOT_QEMU[@]}"
 		   -nographic -monitor none -serial stdio "${report[@]}" -no-reboot
-		   -kernel "$dir/vmlinuz" -initrd "$dir/initrd"
+		   -kernel "$dir/vmlinuz" "${initrd[@]}"
 		   -append "console=$con panic=-1 loglevel=$([ "$mode" = demo ] && echo 4 || echo 5)${append:+ $append}")
 	rm -f "$dir/results.log" "$dir/console.first.log"
 	if [ "$mode" = demo ]; then   # live: what the payload prints, between @@run and @@exit
@@ -662,11 +666,11 @@ prog_exit() {
 	fi
 }
 
-# guest_end PREFIX DIR BOOT-STATUS [DONE]: the guest got to its end marker (DONE non-empty; by
-# default parse_runs' REPORT_DONE), powered off (its PID 1 did not exit: guest-lib.sh's
-# guest_done) and QEMU exited in time; its kernel log, from the module's load on, holds no report.
-guest_end() {
-	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} bad marker=missing pid1_exited=
+# guest_finished PREFIX DIR BOOT-STATUS [DONE]: the guest got to its end marker (DONE non-empty;
+# by default parse_runs' REPORT_DONE), powered off (its PID 1 did not exit: guest-lib.sh's
+# guest_done) and QEMU exited in time.
+guest_finished() {
+	local p=$1 dir=$2 brc=$3 done=${4-$REPORT_DONE} marker=missing pid1_exited=
 	grep -q 'Attempted to kill init' "$dir/console.log" && pid1_exited=1
 	if [ -n "$done" ] && [ "$brc" = 0 ] && [ -z "$pid1_exited" ]; then
 		result ok "$p: guest finished"
@@ -677,6 +681,13 @@ guest_end() {
 		result fail "$p: guest finished ($brc, end marker $marker)" \
 			"$(tail -n 30 "$dir/console.log")"
 	fi
+}
+
+# guest_end PREFIX DIR BOOT-STATUS [DONE]: guest_finished, and the guest's kernel log, from the
+# module's load on, holds no report.
+guest_end() {
+	local p=$1 dir=$2 bad
+	guest_finished "$@"
 	bad=$(bad_klog_lines "$dir/results.log")
 	if ! grep -q '^@@dmesg-end' "$dir/results.log"; then
 		result fail "$p: kernel log clean (no kernel log from the guest)" \

@@ -25,7 +25,9 @@ export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-3600}
 [ -z "${NTSYNC_SRC:-}" ] || REPO=$(cd "$NTSYNC_SRC" && pwd)
 
 read -r -a LANES <<<"${NTSYNC_WINE_LANES:-bookworm sid}"
+# (spaces or commas between them)
 TESTS=${NTSYNC_WINE_TESTS:-ntdll:sync ntdll:om kernel32:sync kernel32:thread}
+TESTS=${TESTS//,/ }
 BENCH_ROUNDS=${NTSYNC_WINE_BENCH_ROUNDS:-5}
 BENCH_SCALE=${NTSYNC_WINE_BENCH_SCALE:-1}
 TEST_TIMEOUT=${NTSYNC_WINE_TEST_TIMEOUT:-900}
@@ -57,6 +59,7 @@ mode_name() {
 	ours)   echo "ours" ;;
 	kernel) echo "kernel's ntsync" ;;
 	server) echo "server-side" ;;
+	*)      echo "$1" ;;
 	esac
 }
 
@@ -206,7 +209,7 @@ first_failure() {
 # rule LANE DIR REFERENCE-FILE... (description in RULE_DESC): the failures with ours that none
 # of the references has.
 rule() {
-	local lane=$1 dir=$2 extra k t missing
+	local lane=$1 dir=$2 t missing
 	shift 2
 	if [ ! -e "$dir/fails-ours" ]; then
 		result fail "$lane: $RULE_DESC (Wine's tests did not run with ours)"
@@ -225,12 +228,25 @@ rule() {
 	else
 		result ok "$lane: every Wine test ran to its summary with ours"
 	fi
-	extra=$(sort -u "$@" | comm -23 "$dir/fails-ours" -)
+	subset "$lane" "$dir" ours "$RULE_DESC" "$@"
+}
+
+# subset LANE DIR MODE NAME REFERENCE...: every failure of MODE (DIR/fails-MODE) is in a
+# REFERENCE (files of "UNIT:TEST FILE:LINE" lines; "UNIT:TEST incomplete" for a run that never
+# finished); the others named with their first message.
+subset() {
+	local lane=$1 dir=$2 m=$3 name=$4 extra k
+	shift 4
+	if [ ! -e "$dir/fails-$m" ]; then
+		result fail "$lane: $name (no test ran in mode $m)"
+		return
+	fi
+	extra=$(sort -u "$@" | comm -23 "$dir/fails-$m" -)
 	if [ -z "$extra" ]; then
-		result ok "$lane: $RULE_DESC ($(wc -l <"$dir/fails-ours") failure lines with ours)"
+		result ok "$lane: $name ($(wc -l <"$dir/fails-$m") failure lines with $m)"
 	else
-		result fail "$lane: $RULE_DESC" "$(while IFS= read -r k; do
-			echo "only with ours: ${k%% *}: $(first_failure "$dir" ours "$k")"; done <<<"$extra")"
+		result fail "$lane: $name" "$(while IFS= read -r k; do
+			echo "only with $m: ${k%% *}: $(first_failure "$dir" "$m" "$k")"; done <<<"$extra")"
 	fi
 }
 
@@ -283,6 +299,10 @@ finish() {
 	for lane in "${LANES[@]}"; do bench_table "$lane"; done
 	tap_end
 }
+
+# Library mode (NTSYNC_WINE_LIBRARY=1): sourced for the functions above, by
+# tools/debug/wine-check.sh.
+[ -z "${NTSYNC_WINE_LIBRARY:-}" ] || return 0
 
 # --- the run -----------------------------------------------------------------------------------
 
