@@ -13,7 +13,8 @@
 # The same boot then runs the soak (tools/debug/wine-soak: Wine's tests in several prefixes at
 # once, alternating ours and server-side, beside the fuzzer's stress mode and ntsync-top's fdinfo
 # reads, NTSYNC_SOAK_SECONDS) and, on the KASAN kernel, Wine's tests under failslab
-# (tools/debug/wine-failslab, NTSYNC_WINE_FAILSLAB: the interval, 0 for none).  A failure with
+# (tools/debug/wine-failslab, NTSYNC_WINE_FAILSLAB: the per cent of the driver's
+# allocations that fail, 0 for none).  A failure with
 # ours, in the plain run or the soak, counts against us unless the same check also failed
 # server-side in this boot (in the soak, under the same load, or in the plain run) or is an
 # every-driver failure.
@@ -22,7 +23,7 @@ dbg=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$dbg/../.." && pwd)/build/debug-wine}
 SOAK_SECONDS=${NTSYNC_SOAK_SECONDS:-900}
 SOAK_PREFIXES=${NTSYNC_SOAK_PREFIXES:-2}
-FAILSLAB_INTERVAL=${NTSYNC_WINE_FAILSLAB:-7}
+FAILSLAB_PERCENT=${NTSYNC_WINE_FAILSLAB:-2}
 # (the soak ends with the round it is in: a round takes up to a quarter of an hour under KASAN)
 export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-$((2400 + SOAK_SECONDS + 1800))}
 # The Wine lane's functions, without its run.
@@ -66,7 +67,7 @@ debug_wine_image() {
 		SOAK_SECONDS=$SOAK_SECONDS
 		SOAK_PREFIXES=$SOAK_PREFIXES
 	EOF
-	[ "$1" != kasan ] || echo "FAILSLAB_INTERVAL=$FAILSLAB_INTERVAL" >>"$lib/config"
+	[ "$1" != kasan ] || echo "FAILSLAB_PERCENT=$FAILSLAB_PERCENT" >>"$lib/config"
 	make_disk "$root" "$dir" wine-root 1536 bash /tmp/ntsync-src/tools/debug/wine-root-setup \
 		/tmp/ntsync-src "$(cat "$dir/abi")" /tmp/ntsync-debug.ko /tmp/kfiles
 }
@@ -124,6 +125,12 @@ soak_value() {
 # runs DIR MODE: how many of Wine's tests ran in MODE.
 runs() { grep -c "^@@wine-end $2 " "$1/results.log" || true; }
 
+# failed_checks DIR MODE: how many of Wine's checks failed in MODE (its lines, not unique ones).
+failed_checks() {
+	awk -v m="$2" '$1 == "@@wine-begin" { on = ($2 == m) }
+		on && $1 == "@@out" && /(Test failed|Test succeeded inside todo block)/ { n++ }
+		END { print n + 0 }' "$1/results.log"
+}
 # summaries DIR MODE: the tests ("UNIT:TEST") that ran to Wine's summary in MODE at least once.
 summaries() {
 	awk -v m="$2" '$1 == "@@wine-begin" { cur = ($2 == m) ? $3 ":" $4 : ""; seen = 0; next }
@@ -155,7 +162,7 @@ judge_soak() {
 	subset "$p" "$dir" failslab-after "failslab: afterwards, the same prefix's failures all also fail server-side (this boot or the record) or with every driver" \
 		"$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server" "$every"
 	by_record "$p" "$dir" failslab-after
-	FAILSLAB_ROWS+=("| $p | every ${FAILSLAB_INTERVAL}th | $(soak_value "$dir" failslab-enomem) | $(cat "$dir"/failslab-*.log | grep -cE 'Test failed|Test succeeded inside todo' || true) | $(cat "$dir"/failslab-after-*.log | grep -cE 'Test failed|Test succeeded inside todo' || true) | ${NTSYNC_REPORTS[$p]:-no log} |")
+	FAILSLAB_ROWS+=("| $p | ${FAILSLAB_PERCENT}% | $(soak_value "$dir" failslab-enomem) | $(failed_checks "$dir" failslab) | $(failed_checks "$dir" failslab-after) | ${NTSYNC_REPORTS[$p]:-no log} |")
 }
 
 # The record: checks seen failing server-side on a debug kernel (tools/debug/wine-server-failures,
