@@ -180,7 +180,7 @@ by_record() {
 	[ -e "$2/fails-$3" ] || return 0
 	sort -u "$2/fails-server" "$2/fails-soak-server" "$OUT/every-driver-failures" |
 		comm -23 "$2/fails-$3" - | comm -12 - "$2/recorded-server" |
-		sed "s/^/# $1, $3: excused only by the record ($RECORD): /"
+		sed "s|^|# $1, $3: excused only by the record (tools/debug/wine-server-failures): |"
 }
 # record FLAVOR DIR: this boot's server-side failures added to the record.
 record() {

@@ -151,8 +151,9 @@ servers_built() {
 # SUMMARY, and every failure as "UNIT:TEST FILE:LINE" (or "UNIT:TEST incomplete") into
 # DIR/fails-MODE; the modes' ntsync evidence as TAP comments.
 parse_wine() {
-	local lane=$1 dir=$2 line m unit test rc secs log sum
+	local lane=$1 dir=$2 line m unit test rc secs log sum from
 	local -a w
+	local -A seen=()   # the logs begun in this parse: a test run again is added to its log
 	rm -f "$dir"/fails-* "$dir"/*-*-*.log
 	while IFS= read -r line; do
 		case $line in
@@ -160,16 +161,18 @@ parse_wine() {
 			read -r -a w <<<"$line"
 			m=${w[1]} unit=${w[2]} test=${w[3]}
 			log=$dir/$m-$unit-$test.log
-			: >"$log"
+			[ -n "${seen[$log]:-}" ] || : >"$log"
+			seen[$log]=1
+			from=$(($(wc -l <"$log") + 1))   # this run's first line in it
 			touch "$dir/fails-$m" ;;
 		"@@out "*)
 			printf '%s\n' "${line#@@out }" >>"$log" ;;
 		"@@wine-end "*)
 			read -r -a w <<<"$line"
 			rc=${w[4]} secs=${w[5]}
-			sum=$(sed -nE "s/^[0-9a-f]+:$test:[0-9.]* ([0-9]+) tests executed \(([0-9]+) marked as todo, ([0-9]+) as flaky, ([0-9]+) failures?\), ([0-9]+) skipped\.$/\1 \2 \3 \4 \5/p" "$log" | tail -n 1)
-			sed -nE 's/^([A-Za-z0-9_]+\.c):([0-9]+):[0-9.]* (Test failed|Test succeeded inside todo block).*/\1:\2/p' \
-				"$log" | sed "s/^/$unit:$test /" >>"$dir/fails-$m"
+			sum=$(tail -n +"$from" "$log" | sed -nE "s/^[0-9a-f]+:$test:[0-9.]* ([0-9]+) tests executed \(([0-9]+) marked as todo, ([0-9]+) as flaky, ([0-9]+) failures?\), ([0-9]+) skipped\.$/\1 \2 \3 \4 \5/p" | tail -n 1)
+			tail -n +"$from" "$log" |
+				sed -nE 's/^([A-Za-z0-9_]+\.c):([0-9]+):[0-9.]* (Test failed|Test succeeded inside todo block).*/\1:\2/p' | sed "s/^/$unit:$test /" >>"$dir/fails-$m"
 			# A test the guest's timeout killed never finished, whatever summary lines
 			# its output holds (those of the child processes it starts, e.g.).
 			if [ -z "$sum" ] || [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -179,7 +182,7 @@ parse_wine() {
 				read -r -a w <<<"$sum"
 				SUMMARY[$lane,$m,$unit:$test]="${w[0]} run, ${w[3]} failed, ${w[1]} todo, ${w[4]} skipped"
 			fi
-			echo "# $lane, $(mode_name "$m"): $unit $test: $(grep -E "^[0-9a-f]+:$test:.* tests executed" "$log" | tail -n 1 || echo "no summary") (status $rc, $secs s)" ;;
+			echo "# $lane, $(mode_name "$m"): $unit $test: $(tail -n +"$from" "$log" | grep -E "^[0-9a-f]+:$test:.* tests executed" | tail -n 1 || echo "no summary") (status $rc, $secs s)" ;;
 		"@@proof "*)
 			read -r -a w <<<"$line"
 			echo "# $lane, $(mode_name "${w[1]}"): ${w[*]:2}" ;;
