@@ -153,7 +153,7 @@ judge_soak() {
 		if [ -z "$missing" ]; then r=ok; else r=fail; fi
 		result $r "$p: soak: every Wine test ran to its summary with ours at least once" \
 			"${missing:+never:$missing}"
-		subset "$p" "$dir" soak-ours "soak: every Wine failure with ours also failed server-side in this boot (soak or plain run) or on this kernel before (the record), or is an every-driver failure" \
+		subset "$p" "$dir" soak-ours "soak: every Wine failure with ours also failed server-side in this boot (soak or plain run) or on a debug kernel before (the record), or is an every-driver failure" \
 			"$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server" "$every"
 		by_record "$p" "$dir" soak-ours
 		SOAK_ROWS+=("| $p | $SOAK_SECONDS s, $(soak_value "$dir" rounds) rounds, $SOAK_PREFIXES prefixes | $ours | $server | $(soak_value "$dir" fdinfo-reads) ($(soak_value "$dir" fdinfo-reads-wine-ours) of Wine's) | $(soak_value "$dir" fuzzer-calls) | ${NTSYNC_REPORTS[$p]:-no log} |")
@@ -168,12 +168,13 @@ judge_soak() {
 # The record: checks seen failing server-side on a debug kernel (tools/debug/wine-server-failures,
 # "KERNEL UNIT:TEST FILE:LINE"), the runs' result file.  One boot's server-side runs are few, and
 # a timing check that fails in every mode under this slowness shows up now in one mode, now in
-# the other; a check the record holds has failed server-side on that kernel in an earlier boot.
+# the other; a check the record holds has failed without ntsync on one of these kernels (both
+# are slow the same way: KASAN and KCSAN under emulation) in an earlier boot.
 # NTSYNC_WINE_RECORD=1 adds this run's server-side failures to it.
 RECORD=$REPO/tools/debug/wine-server-failures
-# recorded FLAVOR DIR: DIR/recorded-server, the record's lines for FLAVOR.
+# recorded DIR: DIR/recorded-server, the record's checks.
 recorded() {
-	{ grep -v '^#' "$RECORD" || true; } | sed -n "s/^$1 //p" >"$2/recorded-server"
+	{ grep -v '^#' "$RECORD" || true; } | cut -d ' ' -f 2- | sort -u >"$1/recorded-server"
 }
 # by_record FLAVOR DIR MODE: the failures of MODE that only the record excuses, listed.
 by_record() {
@@ -264,11 +265,11 @@ for flavor in "${ready[@]}"; do
 	judge_klog "$flavor" "$d"
 	grep -v '^#' "$REPO/tools/wine/every-driver-failures" >"$OUT/every-driver-failures"
 	touch "$d/fails-server" "$d/fails-soak-server"
-	recorded "$flavor" "$d"
+	recorded "$d"
 	judge_soak "$flavor" "$d"
 	[ "${NTSYNC_WINE_RECORD:-0}" = 0 ] || record "$flavor" "$d"
 	[ "$PLAIN" != 0 ] || continue
-	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot (its plain run or its soak) or on this kernel before (tools/debug/wine-server-failures), or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
+	RULE_DESC="every Wine test failure with ours also fails with server-side synchronization in this boot (its plain run or its soak) or on a debug kernel before (tools/debug/wine-server-failures), or with both ntsync drivers on 7.x (tools/wine/every-driver-failures)"
 	rule "$flavor" "$d" "$d/fails-server" "$d/fails-soak-server" "$d/recorded-server" \
 		"$OUT/every-driver-failures"
 	by_record "$flavor" "$d" ours
