@@ -196,22 +196,24 @@ record() {
 	mv "$RECORD.new" "$RECORD"
 }
 
+# table TITLE HEADER ROW...: the ROWs under HEADER as a Markdown table in comments; nothing
+# without rows.
+table() {
+	local title=$1 header=$2 sep='|' i r
+	shift 2
+	[ "$#" -gt 0 ] || return 0
+	for ((i = 1; i < $(tr -cd '|' <<<"$header" | wc -c); i++)); do sep+='---|'; done
+	printf '#\n# %s\n# %s\n# %s\n' "$title" "$header" "$sep"
+	for r; do echo "# $r"; done
+}
+
 soak_tables() {
-	local r
-	if [ "${#SOAK_ROWS[@]}" -gt 0 ]; then
-		echo "#"
-		echo "# The soak: Wine's test runs per mode, fdinfo reads (descriptors read by ntsync-top --json), fuzzer calls, ntsync kernel reports"
-		echo "# | kernel | soak | Wine runs, ours | Wine runs, server-side | fdinfo reads | fuzzer calls | ntsync reports |"
-		echo "# |---|---|---|---|---|---|---|"
-		for r in "${SOAK_ROWS[@]}"; do echo "# $r"; done
-	fi
-	if [ "${#FAILSLAB_ROWS[@]}" -gt 0 ]; then
-		echo "#"
-		echo "# Wine's tests under failslab: ENOMEMs injected, Wine check lines failed with and after injection, ntsync kernel reports (kmemleak's included)"
-		echo "# | kernel | failslab | ENOMEMs | failed checks | failed checks after | ntsync reports |"
-		echo "# |---|---|---|---|---|---|"
-		for r in "${FAILSLAB_ROWS[@]}"; do echo "# $r"; done
-	fi
+	table "The soak: Wine's test runs per mode, fdinfo reads (descriptors read by ntsync-top --json), fuzzer calls, ntsync kernel reports" \
+		"| kernel | soak | Wine runs, ours | Wine runs, server-side | fdinfo reads | fuzzer calls | ntsync reports |" \
+		${SOAK_ROWS[@]+"${SOAK_ROWS[@]}"}
+	table "Wine's tests under failslab: ENOMEMs injected, Wine check lines failed with and after injection, ntsync kernel reports (kmemleak's included)" \
+		"| kernel | failslab | ENOMEMs | failed checks | failed checks after | ntsync reports |" \
+		${FAILSLAB_ROWS[@]+"${FAILSLAB_ROWS[@]}"}
 }
 
 finish() {
