@@ -23,7 +23,7 @@ dbg=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export NTSYNC_OUT=${NTSYNC_OUT:-$(cd "$dbg/../.." && pwd)/build/debug-wine}
 SOAK_SECONDS=${NTSYNC_SOAK_SECONDS:-900}
 SOAK_PREFIXES=${NTSYNC_SOAK_PREFIXES:-2}
-FAILSLAB_PERCENT=${NTSYNC_WINE_FAILSLAB:-2}
+FAILSLAB_PERCENT=${NTSYNC_WINE_FAILSLAB:-10}
 # (the soak ends with the round it is in: a round takes up to a quarter of an hour under KASAN)
 export NTSYNC_TIMEOUT=${NTSYNC_TIMEOUT:-$((2400 + SOAK_SECONDS + 1800))}
 # The Wine lane's functions, without its run.
@@ -159,10 +159,51 @@ judge_soak() {
 		SOAK_ROWS+=("| $p | $SOAK_SECONDS s, $(soak_value "$dir" rounds) rounds, $SOAK_PREFIXES prefixes | $ours | $server | $(soak_value "$dir" fdinfo-reads) ($(soak_value "$dir" fdinfo-reads-wine-ours) of Wine's) | $(soak_value "$dir" fuzzer-calls) | ${NTSYNC_REPORTS[$p]:-no log} |")
 	fi
 	[ -e "$dir/fails-failslab" ] || return 0
+	failslab_hangs "$p" "$dir" "$dir/fails-soak-server" "$dir/fails-server" \
+		"$dir/recorded-server" "$every"
+	failslab_crashes "$p" "$dir"
 	subset "$p" "$dir" failslab-after "failslab: afterwards, the same prefix's failures all also fail server-side (this boot or the record) or with every driver" \
 		"$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server" "$every"
 	by_record "$p" "$dir" failslab-after
 	FAILSLAB_ROWS+=("| $p | ${FAILSLAB_PERCENT}% | $(soak_value "$dir" failslab-enomem) | $(failed_checks "$dir" failslab) | $(failed_checks "$dir" failslab-after) | ${NTSYNC_REPORTS[$p]:-no log} |")
+}
+
+# failslab_hangs FLAVOR DIR REF...: every failslab run that its timeout ended (the guest's
+# "@@failslab-hung MODE UNIT:TEST") is of a test that also hangs without ntsync: a REF holds
+# "UNIT:TEST incomplete" (Wine's ntdll:sync hangs now and then in every mode under this load).
+failslab_hangs() {
+	local p=$1 dir=$2 m t bad='' n=0 r=ok
+	shift 2
+	while read -r m t; do
+		n=$((n + 1))
+		cat "$@" | grep -qxF "$t incomplete" || bad+=" $t ($m)"
+	done < <(sed -n 's/^@@failslab-hung \([^ ]*\) \([^ ]*\)\r*$/\1 \2/p' "$dir/results.log")
+	[ -z "$bad" ] || r=fail
+	result $r "$p: failslab: every test its timeout ended ($n) also hangs without ntsync (this boot, the record or every driver)" \
+		"${bad:+only with ours:$bad}"
+}
+
+# failslab_crashes FLAVOR DIR: the wineservers that crashed in failslab's runs (the guest's
+# "@@failslab-crash MODE UNIT:TEST LINE"), listed with their place in Wine's source for a fault
+# the kernel reported (addr2line on the wineserver the root has); under injection a test's own
+# wineserver may crash on one of Wine's error paths, without injection none may.
+failslab_crashes() {
+	local p=$1 dir=$2 m t line off where n=0 bad='' r=ok
+	while read -r m t line; do
+		where=
+		off=$(sed -n 's/.* in wineserver\[\([0-9a-f]*\),.*/\1/p' <<<"$line")
+		[ -z "$off" ] || where=" (in $(addr2line -f -e "$WINE_OUT/dest/usr/local/bin/wineserver" \
+			"0x$off" 2>/dev/null | head -n 1)())"
+		if [ "$m" = failslab ]; then
+			n=$((n + 1))
+			echo "# $p: failslab, $t: its wineserver crashed under injection (a Wine error path): $line$where"
+		else
+			bad+="$t ($m): $line$where"$'\n'
+		fi
+	done < <(sed -n 's/^@@failslab-crash \(.*\)\r*$/\1/p' "$dir/results.log")
+	[ -z "$bad" ] || r=fail
+	result $r "$p: failslab: no wineserver crashed without injection ($n crash lines under injection, listed)" \
+		"${bad%$'\n'}"
 }
 
 # The record: checks seen failing server-side on a debug kernel (tools/debug/wine-server-failures,
