@@ -177,7 +177,7 @@ failslab_hangs() {
 	while read -r m t; do
 		n=$((n + 1))
 		cat "$@" | grep -qxF "$t incomplete" || bad+=" $t ($m)"
-	done < <(sed -n 's/^@@failslab-hung \([^ ]*\) \([^ ]*\)\r*$/\1 \2/p' "$dir/results.log")
+	done < <(tr -d '\r' <"$dir/results.log" | sed -n 's/^@@failslab-hung \([^ ]*\) \([^ ]*\)$/\1 \2/p')
 	[ -z "$bad" ] || r=fail
 	result $r "$p: failslab: every test its timeout ended ($n) also hangs without ntsync (this boot, the record or every driver)" \
 		"${bad:+only with ours:$bad}"
@@ -200,7 +200,7 @@ failslab_crashes() {
 		else
 			bad+="$t ($m): $line$where"$'\n'
 		fi
-	done < <(sed -n 's/^@@failslab-crash \(.*\)\r*$/\1/p' "$dir/results.log")
+	done < <(tr -d '\r' <"$dir/results.log" | sed -n 's/^@@failslab-crash \(.*\)$/\1/p')
 	[ -z "$bad" ] || r=fail
 	result $r "$p: failslab: no wineserver crashed without injection ($n crash lines under injection, listed)" \
 		"${bad%$'\n'}"
