@@ -141,7 +141,10 @@ summaries() {
 
 # judge_soak FLAVOR DIR: the soak's rule and counts, and those of failslab (if they ran).
 judge_soak() {
-	local p=$1 dir=$2 ours server r t missing every=$OUT/every-driver-failures
+	local p=$1 dir=$2 ours server r t missing refs
+	# (what excuses a failure with ours: server-side in this boot, the record, every driver)
+	refs=("$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server"
+		"$OUT/every-driver-failures")
 	ours=$(runs "$dir" soak-ours) server=$(runs "$dir" soak-server)
 	if [ "$ours" != 0 ] || [ "$server" != 0 ]; then
 		if [ "$ours" -gt 0 ] && [ "$server" -gt 0 ]; then r=ok; else r=fail; fi
@@ -154,16 +157,15 @@ judge_soak() {
 		result $r "$p: soak: every Wine test ran to its summary with ours at least once" \
 			"${missing:+never:$missing}"
 		subset "$p" "$dir" soak-ours "soak: every Wine failure with ours also failed server-side in this boot (soak or plain run) or on a debug kernel before (the record), or is an every-driver failure" \
-			"$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server" "$every"
+			"${refs[@]}"
 		by_record "$p" "$dir" soak-ours
 		SOAK_ROWS+=("| $p | $SOAK_SECONDS s, $(soak_value "$dir" rounds) rounds, $SOAK_PREFIXES prefixes | $ours | $server | $(soak_value "$dir" fdinfo-reads) ($(soak_value "$dir" fdinfo-reads-wine-ours) of Wine's) | $(soak_value "$dir" fuzzer-calls) | ${NTSYNC_REPORTS[$p]:-no log} |")
 	fi
 	[ -e "$dir/fails-failslab" ] || return 0
-	failslab_hangs "$p" "$dir" "$dir/fails-soak-server" "$dir/fails-server" \
-		"$dir/recorded-server" "$every"
+	failslab_hangs "$p" "$dir" "${refs[@]}"
 	failslab_crashes "$p" "$dir"
 	subset "$p" "$dir" failslab-after "failslab: afterwards, the same prefix's failures all also fail server-side (this boot or the record) or with every driver" \
-		"$dir/fails-soak-server" "$dir/fails-server" "$dir/recorded-server" "$every"
+		"${refs[@]}"
 	by_record "$p" "$dir" failslab-after
 	FAILSLAB_ROWS+=("| $p | ${FAILSLAB_PERCENT}% | $(soak_value "$dir" failslab-enomem) | $(failed_checks "$dir" failslab) | $(failed_checks "$dir" failslab-after) | ${NTSYNC_REPORTS[$p]:-no log} |")
 }
